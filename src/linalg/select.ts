@@ -47,12 +47,14 @@ function requestedName(): string | undefined {
 export function backend(): Backend {
   if (current) return current;
   const requested = requestedName();
-  if (requested !== undefined) current = getBackend(requested as BackendName);
-  else {
-    const r = native();
-    current = r.ok ? r.backend : jsBackend;
-  }
-  return current;
+  const chosen = requested !== undefined ? getBackend(requested as BackendName) : autoBackend();
+  current = chosen;
+  return chosen;
+}
+
+function autoBackend(): Backend {
+  const r = native();
+  return r.ok ? r.backend : jsBackend;
 }
 
 /** Replaces the backend in use (for tests, benchmarks and the --backend option). */

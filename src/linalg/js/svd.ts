@@ -203,7 +203,8 @@ export function jacobiSvd(
     for (let i = 0; i < n; i++) s += xt[rp + i] * xt[rp + i];
     nrm2[p] = s;
   }
-  const tol = Math.max(n, 2) * EPS;
+  // sqrt(n) eps (as LAPACK dgesvj): U comes out orthogonal to about this level.
+  const tol = Math.sqrt(Math.max(n, 2)) * EPS;
   let converged = n === 1;
   let sweeps = 0;
   let rotations = 0;
