@@ -85,7 +85,7 @@ describe('native loader', () => {
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.reason).toBe(
-      `addon not built: ${missing} missing; install libopenblas-dev liblapacke-dev and run npm rebuild implab`,
+      `addon not built: ${missing} missing; install libopenblas-dev liblapacke-dev, then run npm install again (npm rebuild implab where implab is a dependency)`,
     );
     expect(r.reason).not.toContain('\n');
   });

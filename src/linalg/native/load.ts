@@ -22,7 +22,7 @@ const REQUIRED_FUNCTIONS = [
   'setNumThreads', 'getNumThreads', 'getNumProcs', 'getConfig', 'getCorename',
 ] as const;
 
-const REBUILD_HINT = 'install libopenblas-dev liblapacke-dev and run npm rebuild implab';
+const REBUILD_HINT = 'install libopenblas-dev liblapacke-dev, then run npm install again (npm rebuild implab where implab is a dependency)';
 
 /**
  * The native backend, or a one-line reason why it is unavailable. Never throws.
