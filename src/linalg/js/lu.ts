@@ -1,5 +1,6 @@
 import { LinalgError } from '../backend.js';
 import { type Mat, assertSquare, copy } from '../mat.js';
+import { swapRows } from './scaled-arith.js';
 
 /**
  * Solves A X = B by LU factorization with partial (row) pivoting, as LAPACK's dgesv.
@@ -62,11 +63,3 @@ export function luSolve(a: Mat, b: Mat): Mat {
   return x;
 }
 
-function swapRows(d: Float64Array, width: number, i: number, j: number): void {
-  const ri = i * width, rj = j * width;
-  for (let c = 0; c < width; c++) {
-    const t = d[ri + c];
-    d[ri + c] = d[rj + c];
-    d[rj + c] = t;
-  }
-}

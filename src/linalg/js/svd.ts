@@ -1,6 +1,6 @@
 import { LinalgError } from '../backend.js';
 import { type Mat, zeros } from '../mat.js';
-import { pow2ScaleFor, rangeNorm } from './syevd.js';
+import { hypot2, pow2ScaleFor, rangeNorm, swapRows } from './scaled-arith.js';
 
 const EPS = 2 ** -52;
 /** Most Jacobi sweeps before giving up (convergence normally takes 5 to 10). */
@@ -345,29 +345,7 @@ export function jacobiSvd(
   return transposed ? { u: yMat, s, v: zMat } : { u: zMat, s, v: yMat };
 }
 
-/** sqrt(a^2 + b^2) without overflow or destructive underflow. */
-function hypot2(a: number, b: number): number {
-  let x = Math.abs(a);
-  let y = Math.abs(b);
-  if (x < y) {
-    const t = x;
-    x = y;
-    y = t;
-  }
-  if (x === 0) return 0;
-  const r = y / x;
-  return x * Math.sqrt(1 + r * r);
-}
 
-function swapRows(x: Float64Array, width: number, i: number, j: number): void {
-  const ri = i * width;
-  const rj = j * width;
-  for (let k = 0; k < width; k++) {
-    const t = x[ri + k];
-    x[ri + k] = x[rj + k];
-    x[rj + k] = t;
-  }
-}
 
 /** The transpose of a rows x cols row-major array, as a cols x rows Mat. */
 function transposeRaw(x: Float64Array, rows: number, cols: number): Mat {
