@@ -1,16 +1,11 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { selfCheck } from '../linalg/selfcheck.js';
 import { backend } from '../linalg/select.js';
 import { VERSION } from '../version.js';
 import { collectInfo, formatInfo } from './info.js';
-
-function positiveInt(field: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${field}: expected a positive integer, got "${value}"`);
-    return n;
-  };
-}
+import { positiveInt } from './options.js';
+import { registerGen } from './gen.js';
+import { registerTrain } from './train.js';
 
 export function buildProgram(): Command {
   const program = new Command('implab')
@@ -44,5 +39,7 @@ export function buildProgram(): Command {
       }
       if (failed > 0) throw new Error(`check: ${failed} routine(s) outside their error bound`);
     });
+  registerGen(program);
+  registerTrain(program);
   return program;
 }

@@ -1,0 +1,210 @@
+import type { Command } from 'commander';
+import type { InitConfig, TrainRunConfig, TrainRunOutcome } from '../runs/train-run.js';
+import { resumeTraining, runTraining } from '../runs/train-run.js';
+import type { LossKind, ModelSpec } from '../models/model.js';
+import type { OptimizerSpec } from '../optim/create.js';
+import type { HistoryRecord } from '../train/loop.js';
+import {
+  choice, nonNegativeInt, nonNegativeNumber, positiveInt, positiveIntList, positiveNumber, unitInterval,
+} from './options.js';
+
+const MODELS = ['deep', 'psd', 'asymmetric', 'udu'] as const;
+const OPTIMIZERS = ['gd', 'grouprmsprop', 'momentum', 'adam'] as const;
+const LOSSES = ['mse', 'half-sse'] as const;
+
+interface TrainOptions {
+  problem?: string;
+  model?: (typeof MODELS)[number];
+  depth?: number;
+  width?: number;
+  widths?: number[];
+  radius?: number;
+  init?: string;
+  initScale?: number;
+  xi?: number;
+  initRank?: number;
+  optimizer: (typeof OPTIMIZERS)[number];
+  lr?: number;
+  momentum?: number;
+  nesterov?: boolean;
+  alpha?: number;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  loss: LossKind;
+  maxIters?: number;
+  stopLoss?: number;
+  logEvery: number;
+  logSingular: number;
+  checkpointEvery?: number;
+  seed: number;
+  out?: string;
+  resume?: string;
+  force?: boolean;
+  quiet?: boolean;
+}
+
+/** Default learning rates: the papers' (Arora et al. use 1e-3 with GroupRMSprop). */
+const DEFAULT_LR: Record<(typeof OPTIMIZERS)[number], number> = { gd: 0.01, grouprmsprop: 1e-3, momentum: 0.01, adam: 1e-3 };
+
+function need<T>(value: T | undefined, option: string, why: string): T {
+  if (value === undefined) throw new Error(`${option}: required ${why}`);
+  return value;
+}
+
+function modelSpec(o: TrainOptions): ModelSpec {
+  const kind = need(o.model, '--model', '(deep, psd, asymmetric or udu)');
+  if (kind === 'deep') {
+    if (o.width !== undefined) throw new Error('--width: not an option of the deep model (use --widths for hidden widths)');
+    return { kind, depth: need(o.depth, '--depth', 'for the deep model'), ...(o.widths ? { widths: o.widths } : {}) };
+  }
+  if (o.depth !== undefined || o.widths !== undefined) throw new Error(`--depth/--widths: only for the deep model, not ${kind}`);
+  const width = need(o.width, '--width', `for the ${kind} model (k; k = n is full dimensional)`);
+  return kind === 'udu' ? { kind, width, ...(o.radius !== undefined ? { radius: o.radius } : {}) } : { kind, width };
+}
+
+function initConfig(o: TrainOptions): InitConfig {
+  const text = o.init ?? 'gaussian';
+  if (text.startsWith('file:')) {
+    const file = text.slice(5);
+    if (file === '') throw new Error('--init: expected file:PATH with a path after "file:"');
+    return { kind: 'file', file };
+  }
+  const scale = o.initScale ?? 1e-3;
+  switch (text) {
+    case 'gaussian':
+    case 'identity':
+    case 'orthogonal':
+    case 'balanced':
+      return { kind: text, scale };
+    case 'scaled-direction':
+      return { kind: 'scaled-direction', xi: o.xi ?? 1e-3 };
+    case 'svd':
+      return o.initRank !== undefined ? { kind: 'svd', rank: o.initRank } : { kind: 'svd' };
+    default:
+      throw new Error(`--init: expected gaussian, identity, orthogonal, balanced, scaled-direction, svd or file:PATH, got "${text}"`);
+  }
+}
+
+function optimizerSpec(o: TrainOptions): OptimizerSpec {
+  const lr = o.lr ?? DEFAULT_LR[o.optimizer];
+  const extra = (pairs: Record<string, unknown>) => Object.fromEntries(Object.entries(pairs).filter(([, v]) => v !== undefined));
+  const misplaced = (names: string[]) => {
+    for (const n of names) {
+      if ((o as unknown as Record<string, unknown>)[n] !== undefined) throw new Error(`--${n.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}: not an option of the ${o.optimizer} optimizer`);
+    }
+  };
+  switch (o.optimizer) {
+    case 'gd':
+      misplaced(['momentum', 'nesterov', 'alpha', 'beta1', 'beta2', 'eps']);
+      return { name: 'gd', lr };
+    case 'grouprmsprop':
+      misplaced(['momentum', 'nesterov', 'beta1', 'beta2']);
+      return { name: 'grouprmsprop', lr, ...extra({ alpha: o.alpha, eps: o.eps }) };
+    case 'momentum':
+      misplaced(['alpha', 'beta1', 'beta2', 'eps']);
+      return { name: 'momentum', lr, ...extra({ momentum: o.momentum, nesterov: o.nesterov }) };
+    case 'adam':
+      misplaced(['momentum', 'nesterov', 'alpha']);
+      return { name: 'adam', lr, ...extra({ beta1: o.beta1, beta2: o.beta2, eps: o.eps }) };
+  }
+}
+
+/** The run a command line describes (everything but the output directory). */
+export function trainConfigFromOptions(o: TrainOptions): TrainRunConfig {
+  return {
+    problem: need(o.problem, '--problem', '(a problem file, P.npz)'),
+    model: modelSpec(o),
+    init: initConfig(o),
+    optimizer: optimizerSpec(o),
+    loss: o.loss,
+    train: {
+      maxIters: o.maxIters ?? 10000,
+      ...(o.stopLoss !== undefined ? { stopLoss: o.stopLoss } : {}),
+      logEvery: o.logEvery,
+      logSingular: o.logSingular,
+      ...(o.checkpointEvery !== undefined ? { checkpointEvery: o.checkpointEvery } : {}),
+    },
+    seed: o.seed,
+  };
+}
+
+function fmt(x: number | null | undefined): string {
+  return x === null || x === undefined ? '-' : x.toExponential(3);
+}
+
+function progressLine(r: HistoryRecord): string {
+  return `step ${r.step}  loss ${fmt(r.loss)}  recon_rel ${fmt(r.recon_rel)}  eff_rank ${r.effective_rank === null ? '-' : r.effective_rank.toFixed(3)}`;
+}
+
+function report(outcome: TrainRunOutcome): void {
+  const f = outcome.final;
+  console.log(
+    `${outcome.status} at step ${outcome.step}: loss ${fmt(f.loss)}, recon_rel ${fmt(f.recon_rel)}, ` +
+      `effective rank ${f.effective_rank === null ? '-' : f.effective_rank.toFixed(4)}, ` +
+      `${outcome.trainSeconds.toFixed(2)} s training -> ${outcome.runDir}`,
+  );
+}
+
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description('train a factorization on a problem file; writes RUN_DIR/{result.npz,summary.json,history.jsonl}')
+    .option('--problem <file>', 'problem file (.npz)')
+    .option('--model <kind>', 'deep | psd | asymmetric | udu', choice('--model', MODELS))
+    .option('--depth <n>', 'depth N of the deep model', positiveInt('--depth'))
+    .option('--widths <list>', 'hidden widths d_1..d_(N-1) of the deep model, e.g. 100,100', positiveIntList('--widths'))
+    .option('--width <k>', 'k of U (n x k) for psd, asymmetric and udu', positiveInt('--width'))
+    .option('--radius <r>', 'Frobenius radius of U for udu (default 1)', positiveNumber('--radius'))
+    .option('--init <kind>', 'gaussian | identity | orthogonal | balanced | scaled-direction | svd | file:F.npz (default gaussian)')
+    .option('--init-scale <s>', 'init scale (Arora et al.: ||W(0)||_F ~ s sqrt(n)); default 1e-3', positiveNumber('--init-scale'))
+    .option('--xi <xi>', 'Frobenius norm of U_0 for scaled-direction (default 1e-3)', positiveNumber('--xi'))
+    .option('--init-rank <r>', 'rank of the svd start', positiveInt('--init-rank'))
+    .option('--optimizer <name>', 'gd | grouprmsprop | momentum | adam', choice('--optimizer', OPTIMIZERS), 'gd')
+    .option('--lr <lr>', 'learning rate (default: gd/momentum 0.01, grouprmsprop/adam 1e-3)', positiveNumber('--lr'))
+    .option('--momentum <mu>', 'momentum coefficient (momentum; default 0.9)', unitInterval('--momentum'))
+    .option('--nesterov', 'Nesterov momentum (momentum)')
+    .option('--alpha <a>', 'GroupRMSprop decay (default 0.99)', unitInterval('--alpha'))
+    .option('--beta1 <b>', 'Adam beta1 (default 0.9)', unitInterval('--beta1'))
+    .option('--beta2 <b>', 'Adam beta2 (default 0.999)', unitInterval('--beta2'))
+    .option('--eps <e>', 'GroupRMSprop / Adam epsilon', positiveNumber('--eps'))
+    .option('--loss <kind>', 'mse | half-sse', choice('--loss', LOSSES), 'mse')
+    .option('--max-iters <n>', 'maximum number of steps (default 10000)', nonNegativeInt('--max-iters'))
+    .option('--stop-loss <l>', 'stop when the training loss falls below this', nonNegativeNumber('--stop-loss'))
+    .option('--log-every <k>', 'log every k steps', positiveInt('--log-every'), 100)
+    .option('--log-singular <k>', 'number of top singular values to log', positiveInt('--log-singular'), 10)
+    .option('--checkpoint-every <k>', 'write a resumable checkpoint every k steps', positiveInt('--checkpoint-every'))
+    .option('--seed <s>', 'seed of the initialization', nonNegativeInt('--seed'), 0)
+    .option('--out <dir>', 'run directory to write')
+    .option('--resume <dir>', 'continue the run in this directory from its last checkpoint (optionally with a larger --max-iters)')
+    .option('--force', 'replace the run files in an existing --out directory')
+    .option('--quiet', 'no progress lines')
+    .action((o: TrainOptions) => {
+      let stopRequested = false;
+      const onSigint = (): void => {
+        stopRequested = true; // finish the step, checkpoint, write the summary: resumable
+      };
+      process.once('SIGINT', onSigint);
+      const options = {
+        force: o.force === true,
+        onLog: o.quiet ? undefined : (r: HistoryRecord) => console.log(progressLine(r)),
+        shouldStop: () => stopRequested,
+      };
+      try {
+        let outcome: TrainRunOutcome;
+        if (o.resume !== undefined) {
+          const given = Object.keys(o).filter((k) => !['resume', 'maxIters', 'quiet', 'optimizer', 'loss', 'logEvery', 'logSingular', 'seed'].includes(k));
+          if (given.length > 0 || o.out !== undefined) {
+            throw new Error(`--resume: continues with the run's saved configuration; only --max-iters may change (got --${given[0] ?? 'out'})`);
+          }
+          outcome = resumeTraining(o.resume, o.maxIters !== undefined ? { maxIters: o.maxIters } : {}, options);
+        } else {
+          const out = need(o.out, '--out', '(the run directory to write)');
+          outcome = runTraining(trainConfigFromOptions(o), out, options);
+        }
+        report(outcome);
+      } finally {
+        process.removeListener('SIGINT', onSigint);
+      }
+    });
+}
