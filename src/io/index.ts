@@ -20,3 +20,4 @@ export {
   type IndexBounds,
 } from './npz.js';
 export { readZip, writeZip, type ZipMember, type ZipWriteOptions } from './zip.js';
+export { parseRatings, RATINGS_HEADER, type Ratings } from './ratings.js';
