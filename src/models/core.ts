@@ -1,0 +1,270 @@
+/**
+ * What every model shares: the residual r = A(W) - y, the loss, the scaled adjoint
+ * G = c A*(r) (c = 2/m for mse, 1 for half-sse), and the choice between sparse
+ * products and dense GEMMs for a sparse G.
+ *
+ * Internal to src/models: the public surface is the model classes and createModel.
+ */
+
+import type { Backend } from '../linalg/backend.js';
+import { type Mat, assertShape, zeros } from '../linalg/mat.js';
+import { type SparseMat, sparseToDense } from '../linalg/sparse.js';
+import type { AdjointResult, MeasurementOperator } from '../problems/operator.js';
+import type { Problem } from '../problems/problem.js';
+import type { LossKind } from './model.js';
+
+/**
+ * How a model multiplies by a sparse adjoint (completion, diagonal measurements):
+ * `auto` picks by the cost model below, `always` keeps it sparse (O(nnz k) per
+ * product, and the loss through `applyProduct`), `never` scatters it into a dense
+ * matrix and uses GEMMs (and forms W for the loss). All three give the same values
+ * up to rounding; the choice only moves time.
+ */
+export type SparseChoice = 'auto' | 'always' | 'never';
+
+/** Options every model constructor takes. */
+export interface ModelOptions {
+  /** See SparseChoice. Default `auto`. */
+  sparse?: SparseChoice;
+}
+
+/**
+ * The cost of one multiply-add in the sparse kernels (plain TypeScript loops) relative
+ * to one inside `be.gemm`, per backend. Measured on the 2-core development machine
+ * (OpenBLAS Haswell kernels): a 100^3 native GEMM takes ~27 us (0.027 ns per
+ * multiply-add, 2 threads), the js GEMM ~370 us (0.37 ns); sparse x dense with
+ * 2000 entries and k = 100 takes 120-240 us (0.6-1.2 ns). Sparse products win
+ * when nnz * ratio < rows * cols, i.e. below ~3% density on native, ~50% on js.
+ */
+export const SPARSE_COST_RATIO: Readonly<Record<'js' | 'native', number>> = { native: 30, js: 2 };
+
+/**
+ * Whether products with an nnz-entry sparse rows x cols matrix are cheaper done
+ * sparsely than densely through `be` (see SPARSE_COST_RATIO).
+ *
+ * @example
+ * sparseIsCheaper(2000, 100, 100, backend()); // false on native (20% dense), true on js
+ */
+export function sparseIsCheaper(nnz: number, rows: number, cols: number, be: Backend): boolean {
+  return nnz * SPARSE_COST_RATIO[be.name] < rows * cols;
+}
+
+/**
+ * The one-line check every evaluation runs on its parameters (O(1) per factor).
+ *
+ * @example
+ * checkParams('lossAt', ['U', 'V'], [[5, 2], [7, 2]], [u, v]); // throws "lossAt: V: expected shape 7x2, got ..."
+ */
+export function checkParams(
+  where: string, names: readonly string[], shapes: ReadonlyArray<readonly [number, number]>, params: readonly Mat[],
+): void {
+  if (params.length !== names.length) {
+    throw new RangeError(`${where}: expected ${names.length} factors (${names.join(', ')}), got ${params.length}`);
+  }
+  for (let i = 0; i < names.length; i++) assertShape(`${where}: ${names[i]}`, params[i], shapes[i][0], shapes[i][1]);
+}
+
+/**
+ * The measurement side of a model, bound to a problem and a loss. Owns the residual
+ * buffers: `rGrad` (the residual of the last lossAndGradient, kept for
+ * endToEndGradient) and `rLoss` (for lossAt, so that a loss evaluation in between
+ * does not disturb it).
+ *
+ * @example
+ * const obj = new Objective(problem, 'mse', backend(), {});
+ * obj.op.apply(w, obj.rGrad);
+ * const loss = obj.finish(obj.rGrad);   // rGrad now holds A(W) - y
+ * const g = obj.adjointForProducts();   // (2/m) A*(r), sparse or dense
+ */
+export class Objective {
+  readonly op: MeasurementOperator;
+  readonly y: Float64Array;
+  readonly m: number;
+  readonly n1: number;
+  readonly n2: number;
+  readonly loss: LossKind;
+  /** dL/dW = gradScale * A*(r). */
+  readonly gradScale: number;
+  readonly rGrad: Float64Array;
+  readonly rLoss: Float64Array;
+  readonly be: Backend;
+  readonly choice: SparseChoice;
+  /** The loss goes through applyProduct (sparse) rather than through a formed W. */
+  readonly productForward: boolean;
+  private hasGradient = false;
+  private dense: Mat | undefined;
+  private denseResult: AdjointResult | undefined;
+  private diag: SparseMat | undefined;
+  private diagResult: AdjointResult | undefined;
+
+  constructor(problem: Problem, loss: LossKind, be: Backend, options: ModelOptions) {
+    const op = problem.op;
+    if (loss !== 'mse' && loss !== 'half-sse') throw new RangeError(`loss: expected "mse" or "half-sse", got "${String(loss)}"`);
+    const choice = options.sparse ?? 'auto';
+    if (choice !== 'auto' && choice !== 'always' && choice !== 'never') {
+      throw new RangeError(`sparse: expected "auto", "always" or "never", got "${String(choice)}"`);
+    }
+    if (op.n1 !== problem.n1 || op.n2 !== problem.n2) {
+      throw new RangeError(`problem: the operator is ${op.n1}x${op.n2} but the problem is ${problem.n1}x${problem.n2}`);
+    }
+    if (problem.y.length !== op.m) throw new RangeError(`y: expected ${op.m} values (one per measurement), got ${problem.y.length}`);
+    this.op = op;
+    this.y = problem.y;
+    this.m = op.m;
+    this.n1 = op.n1;
+    this.n2 = op.n2;
+    this.loss = loss;
+    this.gradScale = loss === 'mse' ? (op.m > 0 ? 2 / op.m : 0) : 1;
+    this.rGrad = new Float64Array(op.m);
+    this.rLoss = new Float64Array(op.m);
+    this.be = be;
+    this.choice = choice;
+    const sparseOp = op.kind === 'completion' || op.kind === 'diagonal';
+    this.productForward = choice === 'always'
+      ? sparseOp
+      : choice === 'auto' && (op.kind === 'diagonal' || (op.kind === 'completion' && sparseIsCheaper(op.m, op.n1, op.n2, be)));
+  }
+
+  /** r <- r - y (r holds A(W) on entry); returns the loss. */
+  finish(r: Float64Array): number {
+    const y = this.y;
+    let s = 0;
+    for (let i = 0; i < r.length; i++) {
+      const v = r[i] - y[i];
+      r[i] = v;
+      s += v * v;
+    }
+    return this.loss === 'mse' ? (this.m > 0 ? s / this.m : 0) : 0.5 * s;
+  }
+
+  /**
+   * G = gradScale A*(rGrad) as the operator returns it, except that a diagonal
+   * operator's dense diagonal G is recast as sparse (O(n)) so that products with it
+   * cost O(n k) instead of a GEMM.
+   */
+  adjoint(): AdjointResult {
+    this.hasGradient = true;
+    const g = this.op.adjoint(this.rGrad, this.gradScale);
+    if (this.op.kind === 'diagonal' && g.kind === 'dense' && this.choice !== 'never') return this.diagonalAsSparse(g.mat);
+    return g;
+  }
+
+  /** Whether products with G should be sparse (see SparseChoice). */
+  sparseProducts(g: AdjointResult): boolean {
+    if (g.kind !== 'sparse') return false;
+    if (this.choice !== 'auto') return this.choice === 'always';
+    const s = g.mat;
+    return sparseIsCheaper(s.rowPtr[s.rows], s.rows, s.cols, this.be);
+  }
+
+  /** G as the form products should use: sparse when sparseProducts says so, else dense (scattered into an owned buffer). */
+  adjointForProducts(): AdjointResult {
+    const g = this.adjoint();
+    if (g.kind === 'dense' || this.sparseProducts(g)) return g;
+    const d = this.denseBuffer();
+    scatterDense(g.mat, d);
+    this.denseResult ??= { kind: 'dense', mat: d };
+    return this.denseResult;
+  }
+
+  /** An owned n1 x n2 buffer (allocated on first use). */
+  denseBuffer(): Mat {
+    this.dense ??= zeros(this.n1, this.n2);
+    return this.dense;
+  }
+
+  /** dL/dW at the last lossAndGradient, dense, into out: recomputed from the kept residual. */
+  endToEndGradient(out: Mat): Mat {
+    if (!this.hasGradient) throw new Error('endToEndGradient: call lossAndGradient first');
+    assertShape('endToEndGradient: out', out, this.n1, this.n2);
+    const g = this.op.adjoint(this.rGrad, this.gradScale);
+    if (g.kind === 'dense') out.data.set(g.mat.data);
+    else sparseToDense(g.mat, out);
+    return out;
+  }
+
+  private diagonalAsSparse(d: Mat): AdjointResult {
+    const n = d.rows;
+    if (this.diag === undefined) {
+      const rowPtr = new Int32Array(n + 1), colIdx = new Int32Array(n);
+      for (let i = 0; i < n; i++) {
+        rowPtr[i + 1] = i + 1;
+        colIdx[i] = i;
+      }
+      this.diag = { rows: n, cols: n, rowPtr, colIdx, values: new Float64Array(n) };
+      this.diagResult = { kind: 'sparse', mat: this.diag };
+    }
+    const v = this.diag.values, x = d.data;
+    for (let i = 0; i < n; i++) v[i] = x[i * n + i];
+    return this.diagResult as AdjointResult;
+  }
+}
+
+/**
+ * out <- G for G sparse: zero fill, then one scatter per entry (sparseToDense with the
+ * CSR arrays hoisted into locals, about twice as fast on the hot path).
+ *
+ * @example
+ * scatterDense(g, zeros(g.rows, g.cols));
+ */
+export function scatterDense(g: SparseMat, out: Mat): Mat {
+  const n2 = g.cols, o = out.data, { rowPtr, colIdx, values } = g;
+  o.fill(0);
+  for (let i = 0; i < g.rows; i++) {
+    const base = i * n2, end = rowPtr[i + 1];
+    for (let p = rowPtr[i]; p < end; p++) o[base + colIdx[p]] += values[p];
+  }
+  return out;
+}
+
+/**
+ * out <- G + G^T for G sparse (square), by scattering each entry twice. O(n^2 + nnz).
+ *
+ * @example
+ * sparsePlusTranspose(g, zeros(g.rows, g.rows));
+ */
+export function sparsePlusTranspose(g: SparseMat, out: Mat): Mat {
+  const n = g.rows, o = out.data, { rowPtr, colIdx, values } = g;
+  o.fill(0);
+  for (let i = 0; i < n; i++) {
+    for (let p = rowPtr[i]; p < rowPtr[i + 1]; p++) {
+      const j = colIdx[p], v = values[p];
+      o[i * n + j] += v;
+      o[j * n + i] += v;
+    }
+  }
+  return out;
+}
+
+/**
+ * out <- G + G^T for G dense (square); out must not alias G.
+ *
+ * @example
+ * densePlusTranspose(matFrom([[1, 2], [3, 4]]), zeros(2, 2)); // [[2, 5], [5, 8]]
+ */
+export function densePlusTranspose(g: Mat, out: Mat): Mat {
+  const n = g.rows, x = g.data, o = out.data;
+  for (let i = 0; i < n; i++) {
+    o[i * n + i] = 2 * x[i * n + i];
+    for (let j = i + 1; j < n; j++) {
+      const v = x[i * n + j] + x[j * n + i];
+      o[i * n + j] = v;
+      o[j * n + i] = v;
+    }
+  }
+  return out;
+}
+
+/** An empty placeholder for unused slots of per-factor workspace arrays. */
+export const EMPTY: Mat = { rows: 0, cols: 0, data: new Float64Array(0) };
+
+/**
+ * Whether x is an integer >= min.
+ *
+ * @example
+ * isIntAtLeast(3, 1); // true
+ * isIntAtLeast(2.5, 1); // false
+ */
+export function isIntAtLeast(x: unknown, min: number): x is number {
+  return typeof x === 'number' && Number.isInteger(x) && x >= min;
+}
