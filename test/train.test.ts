@@ -15,7 +15,8 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FileError } from '../src/io/errors.js';
 import { encodeNpz, readNpz } from '../src/io/npz.js';
-import { atomicWriteFile, openRunDir, toJsonText, type RunDir } from '../src/io/run-dir.js';
+import { atomicWriteFile } from '../src/io/files.js';
+import { openRunDir, toJsonText, type RunDir } from '../src/io/run-dir.js';
 import { type Mat, copy, frobeniusNorm, zeros } from '../src/linalg/mat.js';
 import type { LossKind, Model, ModelKind } from '../src/models/model.js';
 import { createOptimizer, type OptimizerSpec } from '../src/optim/create.js';
@@ -54,6 +55,11 @@ class DenseOp implements MeasurementOperator {
         x.data[i * this.n2 + j] = s;
       }
     return this.apply(x, out);
+  }
+  applyProductT(left: Mat, rightT: Mat, out: Float64Array): Float64Array {
+    const right = zeros(rightT.cols, rightT.rows);
+    for (let i = 0; i < rightT.rows; i++) for (let r = 0; r < rightT.cols; r++) right.data[r * rightT.rows + i] = rightT.data[i * rightT.cols + r];
+    return this.applyProduct(left, right, out);
   }
   adjoint(r: Float64Array, scale: number): AdjointResult {
     const sz = this.n1 * this.n2;

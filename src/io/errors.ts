@@ -52,3 +52,25 @@ export class FileError extends Error {
     this.problem = problem;
   }
 }
+
+/**
+ * The FileError for a failed file-system call (an errno code), naming the file.
+ * ENOENT reads as "no such file"; other codes as their plain meaning.
+ *
+ * @example
+ * try { readFileSync(p); } catch (e) { throw fileSystemError(e, p); }
+ */
+export function fileSystemError(err: unknown, file: string): FileError {
+  if (err instanceof FileError) return err;
+  const code = (err as { code?: string } | undefined)?.code;
+  const text: Record<string, string> = {
+    ENOENT: 'no such file',
+    EISDIR: 'is a directory',
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    ENOTDIR: 'a component of the path is not a directory',
+    ENOSPC: 'no space left on device',
+    EROFS: 'read-only file system',
+  };
+  return new FileError(file, (code && text[code]) ?? (err instanceof Error ? err.message : String(err)));
+}

@@ -8,30 +8,10 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FileError } from './errors.js';
+import { FileError, fileSystemError } from './errors.js';
 import type { NdArray } from './npy.js';
 import { encodeNpz, readNpz } from './npz.js';
 
-function systemError(err: unknown, file: string): Error {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  switch (code) {
-    case 'ENOENT':
-      return new FileError(file, 'no such file');
-    case 'EISDIR':
-      return new FileError(file, 'is a directory');
-    case 'EACCES':
-    case 'EPERM':
-      return new FileError(file, 'permission denied');
-    case 'ENOTDIR':
-      return new FileError(file, 'a component of the path is not a directory');
-    case 'ENOSPC':
-      return new FileError(file, 'no space left on device');
-    case 'EROFS':
-      return new FileError(file, 'read-only file system');
-    default:
-      return err instanceof Error ? new FileError(file, err.message) : new FileError(file, String(err));
-  }
-}
 
 /**
  * Reads an .npz file. Errors are one line naming `file`.
@@ -47,7 +27,7 @@ export function readNpzFile(file: string): Map<string, NdArray> {
     const buf = fs.readFileSync(file);
     bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   } catch (err) {
-    throw systemError(err, file);
+    throw fileSystemError(err, file);
   }
   return readNpz(bytes, file);
 }
@@ -75,8 +55,24 @@ export function writeNpzFile(
   } catch (err) {
     if (err instanceof FileError) throw err;
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new FileError(file, `no such directory ${dir}`);
-    throw systemError(err, dir);
+    throw fileSystemError(err, dir);
   }
+  atomicWriteFile(file, bytes, { overwrite: options.overwrite === true });
+}
+
+/**
+ * Writes bytes to `file` atomically: a temporary file beside it, fsync, then a rename
+ * over the target (overwrite, the default) or a hard link that never replaces an
+ * existing file (overwrite: false); finally a best-effort fsync of the directory.
+ * A reader never sees a partial file, and a failed write leaves nothing behind.
+ *
+ * @throws FileError naming the file.
+ * @example
+ * atomicWriteFile('run/summary.json', new TextEncoder().encode('{}\n'));
+ */
+export function atomicWriteFile(file: string, bytes: Uint8Array, options: { overwrite?: boolean } = {}): void {
+  const overwrite = options.overwrite ?? true;
+  const dir = path.dirname(file);
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`);
   let placed = false;
   try {
@@ -88,7 +84,7 @@ export function writeNpzFile(
     } finally {
       fs.closeSync(fd);
     }
-    if (options.overwrite) {
+    if (overwrite) {
       fs.renameSync(tmp, file);
       placed = true;
     } else {
@@ -106,14 +102,24 @@ export function writeNpzFile(
       }
     }
   } catch (err) {
-    throw err instanceof FileError ? err : systemError(err, file);
+    throw fileSystemError(err, file);
   } finally {
     if (!placed) {
       try {
         fs.unlinkSync(tmp);
       } catch {
-        // already gone
+        // never created, linked (the link keeps the data), or already gone
       }
     }
+  }
+  try {
+    const dfd = fs.openSync(dir, 'r');
+    try {
+      fs.fsyncSync(dfd);
+    } finally {
+      fs.closeSync(dfd);
+    }
+  } catch {
+    // Directories cannot be fsynced everywhere; the rename itself is atomic.
   }
 }

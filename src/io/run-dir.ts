@@ -19,7 +19,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Mat } from '../linalg/mat.js';
 import { crc32 } from './crc32.js';
-import { FileError } from './errors.js';
+import { FileError, fileSystemError } from './errors.js';
+import { atomicWriteFile } from './files.js';
 import type { NdArray } from './npy.js';
 import { encodeNpz, ndFromMat, readNpz } from './npz.js';
 
@@ -98,68 +99,9 @@ export interface RunDir {
   close(): void;
 }
 
-function sysError(err: unknown, file: string): FileError {
-  if (err instanceof FileError) return err;
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  const text: Record<string, string> = {
-    ENOENT: 'no such file or directory',
-    EACCES: 'permission denied',
-    EPERM: 'permission denied',
-    ENOTDIR: 'a component of the path is not a directory',
-    ENOSPC: 'no space left on device',
-    EROFS: 'read-only file system',
-    EISDIR: 'is a directory',
-  };
-  return new FileError(file, (code && text[code]) ?? (err instanceof Error ? err.message : String(err)));
-}
 
 const TMP_PATTERN = /^\..+\.\d+\.[0-9a-z]+\.tmp$/;
 
-/**
- * Writes bytes to `file` atomically: a temporary file beside it, fsync, rename over
- * the target (replacing it), then a best-effort fsync of the directory.
- *
- * @throws FileError naming the file.
- * @example
- * atomicWriteFile('run/summary.json', new TextEncoder().encode('{}\n'));
- */
-export function atomicWriteFile(file: string, bytes: Uint8Array): void {
-  const dir = path.dirname(file);
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`);
-  let renamed = false;
-  try {
-    const fd = fs.openSync(tmp, 'wx', 0o644);
-    try {
-      let off = 0;
-      while (off < bytes.length) off += fs.writeSync(fd, bytes, off, bytes.length - off);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, file);
-    renamed = true;
-  } catch (err) {
-    throw sysError(err, file);
-  } finally {
-    if (!renamed) {
-      try {
-        fs.unlinkSync(tmp);
-      } catch {
-        // never created, or already gone
-      }
-    }
-  }
-  try {
-    const dfd = fs.openSync(dir, 'r');
-    try {
-      fs.fsyncSync(dfd);
-    } finally {
-      fs.closeSync(dfd);
-    }
-  } catch {
-    // Directories cannot be fsynced everywhere; the rename itself is atomic.
-  }
-}
 
 /**
  * JSON text with non-finite numbers as null and typed arrays as plain arrays, so the
@@ -207,7 +149,7 @@ export function openRunDir(dir: string, options: RunDirOptions = {}): RunDir {
     exists = true;
   } catch (err) {
     if (err instanceof FileError) throw err;
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw sysError(err, dir);
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw fileSystemError(err, dir);
   }
   try {
     if (!exists) {
@@ -225,7 +167,7 @@ export function openRunDir(dir: string, options: RunDirOptions = {}): RunDir {
       }
     }
   } catch (err) {
-    throw sysError(err, dir);
+    throw fileSystemError(err, dir);
   }
   return new RunDirImpl(dir, options.fsyncHistory === true);
 }
@@ -253,7 +195,7 @@ class RunDirImpl implements RunDir {
       while (off < bytes.length) off += fs.writeSync(this.historyFd, bytes, off, bytes.length - off);
       if (this.fsyncHistory) fs.fsyncSync(this.historyFd);
     } catch (err) {
-      throw sysError(err, file);
+      throw fileSystemError(err, file);
     }
   }
 
@@ -264,7 +206,7 @@ class RunDirImpl implements RunDir {
       text = fs.readFileSync(file, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { lines: [], partial: false };
-      throw sysError(err, file);
+      throw fileSystemError(err, file);
     }
     const parts = text.split('\n');
     const last = parts.pop() ?? '';
@@ -317,7 +259,7 @@ class RunDirImpl implements RunDir {
       text = fs.readFileSync(jsonFile, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw sysError(err, jsonFile);
+      throw fileSystemError(err, jsonFile);
     }
     let wrapper: { npz_bytes?: unknown; npz_crc32?: unknown; state?: unknown };
     try {
@@ -332,7 +274,7 @@ class RunDirImpl implements RunDir {
     try {
       buf = fs.readFileSync(npzFile);
     } catch (err) {
-      throw sysError(err, npzFile);
+      throw fileSystemError(err, npzFile);
     }
     const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
     if (bytes.length !== wrapper.npz_bytes || crc32(bytes) !== wrapper.npz_crc32) {
@@ -363,7 +305,7 @@ class RunDirImpl implements RunDir {
       try {
         fs.closeSync(fd);
       } catch (err) {
-        throw sysError(err, this.file(HISTORY_FILE));
+        throw fileSystemError(err, this.file(HISTORY_FILE));
       }
     }
   }

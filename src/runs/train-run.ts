@@ -4,10 +4,11 @@ import type { Backend } from '../linalg/backend.js';
 import { type Mat, zeros } from '../linalg/mat.js';
 import { backend as defaultBackend } from '../linalg/select.js';
 import { FormatError } from '../io/errors.js';
-import { readNpzFile } from '../io/files.js';
+
 import { matFromNd } from '../io/npz.js';
 import type { NdArray } from '../io/npy.js';
-import { atomicWriteFile, openRunDir, toJsonText } from '../io/run-dir.js';
+import { atomicWriteFile, readNpzFile } from '../io/files.js';
+import { openRunDir, toJsonText } from '../io/run-dir.js';
 import { createModel } from '../models/create.js';
 import { initialize, type InitSpec } from '../models/init.js';
 import type { LossKind, Model, ModelSpec } from '../models/model.js';
