@@ -8,51 +8,30 @@ Cases (the issue's "Speed" section):
   psd_sensing        X = U U^T, U 100 x 100, symmetric sensing with n = 100, m = 900 (A an
                      m x n x n array), loss half-sse, plain GD:
                        r = np.tensordot(A, X, 2) - y; G = np.tensordot(r, A, 1); grad = (G + G.T) @ U
-Each measurement prints one JSON line {peer, case, optimizer, ms_per_step, threads, ...}:
-the median over repeated blocks of steps after a warm-up (best of 5 rounds of medians, so
-that a burst of load from another process does not decide the figure).
+Each measurement prints one JSON line {peer, case, optimizer, ms_per_step, threads, ..., numpy,
+malloc, ...}: the best of 5 rounds of medians over blocks of steps after a warm-up.
 
 Usage: python3 bench/peers/train_numpy.py [--threads N] [--case deep3_completion|psd_sensing]
                                           [--budget SECONDS] [--plain-malloc]
   --threads N sets OPENBLAS_NUM_THREADS / OMP_NUM_THREADS / MKL_NUM_THREADS before numpy is
   imported; without it numpy's BLAS uses its default (all cores unless the environment says
   otherwise) and `threads` reports "default (<cores>)".
+  The script re-executes itself with glibc malloc tuned (MALLOC_TRIM_THRESHOLD_ = 256 MiB,
+  MALLOC_MMAP_THRESHOLD_ = 32 MiB) unless --plain-malloc; recorded under "malloc".
 
-glibc malloc: every step allocates a few 80 KB temporaries, and depending on the heap's state
-glibc may hand the top of the heap back to the system after each free and fault it in again
-at the next allocation (~250 page faults a step), which doubles numpy's time per step on
-deep3_completion in some runs and not in others. So that the peer is measured at its best,
-reproducibly, the script re-executes itself with MALLOC_TRIM_THRESHOLD_ = 256 MiB and
-MALLOC_MMAP_THRESHOLD_ = 32 MiB unless they are already set (--plain-malloc: don't); the JSON
-line records the setting under "malloc".
+The command line, the timing method and why malloc is tuned: peer_harness.py (next to this file).
 """
-import argparse
-import json
 import os
-import sys
-import time
 
-MALLOC_ENV = {"MALLOC_TRIM_THRESHOLD_": "268435456", "MALLOC_MMAP_THRESHOLD_": "33554432"}
-if "--plain-malloc" not in sys.argv and any(k not in os.environ for k in MALLOC_ENV):
-    for k, v in MALLOC_ENV.items():
-        os.environ.setdefault(k, v)
-    os.execv(sys.executable, [sys.executable] + sys.argv)
+import peer_harness as harness
+from peer_harness import ms_per_step
 
-parser = argparse.ArgumentParser()
-parser.add_argument("--threads", type=int, default=None)
-parser.add_argument("--case", choices=["deep3_completion", "psd_sensing"], action="append")
-parser.add_argument("--budget", type=float, default=1.5, help="seconds of timing per measurement")
-parser.add_argument("--plain-malloc", action="store_true", help="leave glibc malloc's defaults alone")
-args = parser.parse_args()
-if args.threads is not None:
-    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = str(args.threads)
+args = harness.setup()  # before numpy is imported: may re-exec; sets the BLAS thread variables
 
 try:
     import numpy as np
 except ImportError:
-    print(json.dumps({"peer": "numpy", "error": "numpy not installed"}))
-    sys.exit(0)
+    harness.unavailable("numpy", "numpy not installed")
 
 
 def threads_label():
@@ -62,45 +41,7 @@ def threads_label():
     return int(env) if env else f"default ({os.cpu_count()})"
 
 
-def malloc_label():
-    return " ".join(f"{k}={os.environ[k]}" for k in MALLOC_ENV if k in os.environ) or "glibc defaults"
-
-
-def ms_per_step(step, budget_s, rounds=5, block_s=0.02):
-    """Median ms per step over blocks of steps (each block ~block_s), best of `rounds` (5) medians."""
-    t_end = time.perf_counter() + 0.3  # warm-up
-    calls = 0
-    while time.perf_counter() < t_end or calls < 3:
-        step()
-        calls += 1
-    t0 = time.perf_counter()
-    for _ in range(5):
-        step()
-    per = (time.perf_counter() - t0) / 5
-    block = max(1, int(block_s / max(per, 1e-9)))
-    best = float("inf")
-    steps = 0
-    for _ in range(rounds):
-        times = []
-        start = time.perf_counter()
-        while len(times) < 5 or time.perf_counter() - start < budget_s / rounds:
-            t0 = time.perf_counter()
-            for _ in range(block):
-                step()
-            times.append((time.perf_counter() - t0) * 1e3 / block)
-            steps += block
-        times.sort()
-        mid = len(times) // 2
-        best = min(best, times[mid] if len(times) % 2 else (times[mid - 1] + times[mid]) / 2)
-    return best, steps
-
-
-def report(case, optimizer, ms, steps, finite, **extra):
-    print(json.dumps({
-        "peer": "numpy", "case": case, "optimizer": optimizer, "ms_per_step": ms,
-        "threads": threads_label(), "steps_timed": steps, "finite": bool(finite),
-        "numpy": np.__version__, "malloc": malloc_label(), **extra,
-    }), flush=True)
+report = harness.reporter("numpy", np.__version__, threads_label)
 
 
 def deep3_completion(budget):
@@ -173,5 +114,4 @@ def psd_sensing(budget):
 
 
 if __name__ == "__main__":
-    for case in args.case or ["deep3_completion", "psd_sensing"]:
-        {"deep3_completion": deep3_completion, "psd_sensing": psd_sensing}[case](args.budget)
+    harness.run(args, {"deep3_completion": deep3_completion, "psd_sensing": psd_sensing})

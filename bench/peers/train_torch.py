@@ -10,8 +10,8 @@ Cases (the issue's "Speed" section):
                      eps 1e-4).
   psd_sensing        (for reference; the issue's peer for it is numpy) X = U @ U.T, U 100 x 100,
                      symmetric sensing n = 100, m = 900, half-sse via torch.tensordot, plain GD.
-Each measurement prints one JSON line {peer, case, optimizer, ms_per_step, threads, ...}: the
-median over repeated blocks of steps after a warm-up (best of 5 rounds of medians).
+Each measurement prints one JSON line {peer, case, optimizer, ms_per_step, threads, ..., torch,
+malloc, ...}: the best of 5 rounds of medians over blocks of steps after a warm-up.
 
 Usage: /usr/bin/python3 bench/peers/train_torch.py [--threads N] [--case ...] [--budget S]
                                                    [--plain-malloc]
@@ -19,37 +19,22 @@ Usage: /usr/bin/python3 bench/peers/train_torch.py [--threads N] [--case ...] [-
   with it, torch.set_num_threads(N) and OPENBLAS_NUM_THREADS / OMP_NUM_THREADS = N (Debian's
   torch calls OpenBLAS for matmul, whose own thread pool ignores set_num_threads). `threads`
   reports torch.get_num_threads(), with the BLAS setting when it was forced.
-  Like train_numpy.py, the script re-executes itself with MALLOC_TRIM_THRESHOLD_ = 256 MiB and
-  MALLOC_MMAP_THRESHOLD_ = 32 MiB unless set (--plain-malloc: don't), so that glibc does not
-  fault the heap top back in at every step; the JSON line records it under "malloc".
+  Like train_numpy.py, the script re-executes itself with glibc malloc tuned unless
+  --plain-malloc; recorded under "malloc".
+
+The command line, the timing method and why malloc is tuned: peer_harness.py (next to this file).
 """
-import argparse
-import json
-import os
 import sys
-import time
 
-MALLOC_ENV = {"MALLOC_TRIM_THRESHOLD_": "268435456", "MALLOC_MMAP_THRESHOLD_": "33554432"}
-if "--plain-malloc" not in sys.argv and any(k not in os.environ for k in MALLOC_ENV):
-    for k, v in MALLOC_ENV.items():
-        os.environ.setdefault(k, v)
-    os.execv(sys.executable, [sys.executable] + sys.argv)
+import peer_harness as harness
+from peer_harness import ms_per_step
 
-parser = argparse.ArgumentParser()
-parser.add_argument("--threads", type=int, default=None)
-parser.add_argument("--case", choices=["deep3_completion", "psd_sensing"], action="append")
-parser.add_argument("--budget", type=float, default=1.5, help="seconds of timing per measurement")
-parser.add_argument("--plain-malloc", action="store_true", help="leave glibc malloc's defaults alone")
-args = parser.parse_args()
-if args.threads is not None:
-    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = str(args.threads)
+args = harness.setup()  # before torch is imported: may re-exec; sets the BLAS thread variables
 
 try:
     import torch
 except ImportError as e:
-    print(json.dumps({"peer": "torch", "error": f"torch not importable by {sys.executable}: {e}"}))
-    sys.exit(0)
+    harness.unavailable("torch", f"torch not importable by {sys.executable}: {e}")
 
 if args.threads is not None:
     torch.set_num_threads(args.threads)
@@ -57,50 +42,12 @@ torch.manual_seed(0)
 DT = torch.float64
 
 
-def malloc_label():
-    return " ".join(f"{k}={os.environ[k]}" for k in MALLOC_ENV if k in os.environ) or "glibc defaults"
-
-
 def threads_label():
     t = torch.get_num_threads()
     return t if args.threads is not None else f"default ({t})"
 
 
-def ms_per_step(step, budget_s, rounds=5, block_s=0.02):
-    """Median ms per step over blocks of steps (each block ~block_s), best of `rounds` (5) medians."""
-    t_end = time.perf_counter() + 0.3  # warm-up
-    calls = 0
-    while time.perf_counter() < t_end or calls < 3:
-        step()
-        calls += 1
-    t0 = time.perf_counter()
-    for _ in range(5):
-        step()
-    per = (time.perf_counter() - t0) / 5
-    block = max(1, int(block_s / max(per, 1e-9)))
-    best = float("inf")
-    steps = 0
-    for _ in range(rounds):
-        times = []
-        start = time.perf_counter()
-        while len(times) < 5 or time.perf_counter() - start < budget_s / rounds:
-            t0 = time.perf_counter()
-            for _ in range(block):
-                step()
-            times.append((time.perf_counter() - t0) * 1e3 / block)
-            steps += block
-        times.sort()
-        mid = len(times) // 2
-        best = min(best, times[mid] if len(times) % 2 else (times[mid - 1] + times[mid]) / 2)
-    return best, steps
-
-
-def report(case, optimizer, ms, steps, finite, **extra):
-    print(json.dumps({
-        "peer": "torch", "case": case, "optimizer": optimizer, "ms_per_step": ms,
-        "threads": threads_label(), "steps_timed": steps, "finite": bool(finite),
-        "torch": torch.__version__, "malloc": malloc_label(), **extra,
-    }), flush=True)
+report = harness.reporter("torch", torch.__version__, threads_label)
 
 
 def deep3_completion(budget):
@@ -168,5 +115,4 @@ def psd_sensing(budget):
 
 
 if __name__ == "__main__":
-    for case in args.case or ["deep3_completion", "psd_sensing"]:
-        {"deep3_completion": deep3_completion, "psd_sensing": psd_sensing}[case](args.budget)
+    harness.run(args, {"deep3_completion": deep3_completion, "psd_sensing": psd_sensing})
