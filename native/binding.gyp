@@ -13,12 +13,13 @@
       ],
       "cflags!": ["-fexceptions", "-O2"],
       "cflags_cc!": ["-fexceptions", "-std=gnu++17", "-std=gnu++20"],
-      "cflags": ["-O3", "-fno-exceptions"],
+      "cflags": ["-O3", "-fno-exceptions", "-ffp-contract=fast"],
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra"],
       "libraries": ["-lopenblas", "-llapacke"],
       "xcode_settings": {
         "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
         "GCC_OPTIMIZATION_LEVEL": "3",
+        "OTHER_CFLAGS": ["-ffp-contract=fast"],
         "GCC_ENABLE_CPP_EXCEPTIONS": "NO",
         "OTHER_LDFLAGS": ["-lopenblas", "-llapacke"]
       }

@@ -1,4 +1,5 @@
 import type { Mat } from './mat.js';
+import type { SparseMat } from './sparse.js';
 
 /** Eigen-decomposition of a symmetric matrix: A = V diag(values) V^T. */
 export interface SymmetricEigen {
@@ -46,6 +47,37 @@ export interface Backend {
   gemm(transA: boolean, transB: boolean, alpha: number, a: Mat, b: Mat, beta: number, c: Mat): Mat;
   /** y <- alpha op(A) x + beta y. Returns y. With beta = 0, y's old contents are ignored. */
   gemv(trans: boolean, alpha: number, a: Mat, x: Float64Array, beta: number, y: Float64Array): Float64Array;
+
+  /**
+   * y <- alpha x + y (BLAS daxpy), in place. x and y have equal lengths; they may be
+   * the same array but must not otherwise overlap.
+   */
+  axpy(alpha: number, x: Float64Array, y: Float64Array): void;
+  /** x . y (BLAS ddot) for x and y of equal lengths; 0 when empty. Summation order is the backend's. */
+  dot(x: Float64Array, y: Float64Array): number;
+
+  /**
+   * out <- alpha op(S) B + beta out for S sparse (CSR, rows x cols), op(S) = S or S^T
+   * (`trans`), B and out dense: B is cols x k and out rows x k, or with `trans` B is
+   * rows x k and out cols x k. O(nnz k). With beta = 0, out's old contents (even NaN)
+   * are ignored. S must be a valid CSR matrix: rowPtr (rows + 1 offsets) starts at 0,
+   * never decreases and ends at nnz; every column index is in [0, cols) (checked: a
+   * RangeError names the first bad one). out must not share storage with B or S.
+   * Returns out.
+   */
+  spmm(trans: boolean, alpha: number, s: SparseMat, b: Mat, beta: number, out: Mat): Mat;
+  /**
+   * Sampled dense-dense product (SDDMM) without forming the product: for every i,
+   * out[i] <- left[rows[i], :] . rightT[cols[i], :], i.e. the entry (rows[i], cols[i])
+   * of left rightT^T, for left (n1 x k) and rightT (n2 x k). rows, cols and out have
+   * one element per entry; each index must be in range (a RangeError names the first
+   * that is not). O(len k). out must not share storage with left or rightT. Returns out.
+   *
+   * @example
+   * // residual entries of W = P Q^T at observed (rows[i], cols[i]):
+   * be.sampledProduct(rows, cols, p, q, r);
+   */
+  sampledProduct(rows: Int32Array, cols: Int32Array, left: Mat, rightT: Mat, out: Float64Array): Float64Array;
 
   /** Eigenvalues (ascending) and eigenvectors of a symmetric matrix. */
   syevd(a: Mat): SymmetricEigen;

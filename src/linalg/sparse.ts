@@ -1,3 +1,4 @@
+import { checkCsrIndices, checkSampledIndices, checkSampledShapes, checkSpmmShapes } from './kernel-checks.js';
 import { type Mat, assertShape } from './mat.js';
 
 /**
@@ -47,18 +48,52 @@ export function csrPattern(
 }
 
 /**
+ * The js backend's spmm: out <- alpha op(S) B + beta out, op(S) = S (B cols x k, out
+ * rows x k) or S^T (B rows x k, out cols x k). O(nnz k). Checks as Backend.spmm says.
+ *
+ * @example
+ * spmm(false, 1, s, b, 0, zeros(s.rows, b.cols)); // S B
+ */
+export function spmm(trans: boolean, alpha: number, s: SparseMat, b: Mat, beta: number, out: Mat): Mat {
+  return spmmChecked('spmm', trans, alpha, s, b, beta, out, 'b');
+}
+
+/**
  * out <- alpha S B + beta out, for S (r x c) sparse and B (c x k) dense. O(nnz k).
+ * The js kernel; everything above src/linalg calls `Backend.spmm` instead.
  *
  * @example
  * sparseTimesDense(s, b, zeros(s.rows, b.cols));
  */
 export function sparseTimesDense(s: SparseMat, b: Mat, out: Mat, alpha = 1, beta = 0): Mat {
-  if (b.rows !== s.cols) throw new RangeError(`sparseTimesDense: b: expected ${s.cols} rows, got ${b.rows}`);
-  const k = b.cols;
-  assertShape('sparseTimesDense: out', out, s.rows, k);
-  const o = out.data, bd = b.data, { rowPtr, colIdx, values } = s;
+  return spmmChecked('sparseTimesDense', false, alpha, s, b, beta, out, 'b');
+}
+
+/**
+ * out <- alpha S^T C + beta out, for S (r x c) sparse and C (r x k) dense. O(nnz k).
+ * The js kernel; everything above src/linalg calls `Backend.spmm` instead.
+ *
+ * @example
+ * sparseTransposeTimesDense(s, c, zeros(s.cols, c.cols));
+ */
+export function sparseTransposeTimesDense(s: SparseMat, c: Mat, out: Mat, alpha = 1, beta = 0): Mat {
+  return spmmChecked('sparseTransposeTimesDense', true, alpha, s, c, beta, out, 'c');
+}
+
+function spmmChecked(where: string, trans: boolean, alpha: number, s: SparseMat, b: Mat, beta: number, out: Mat, bName: string): Mat {
+  checkSpmmShapes(where, trans, s, b, out, bName);
+  checkCsrIndices(where, s);
+  const o = out.data;
   if (beta === 0) o.fill(0);
   else if (beta !== 1) for (let i = 0; i < o.length; i++) o[i] *= beta;
+  if (trans) transposeKernel(s, b.data, b.cols, o, alpha);
+  else kernel(s, b.data, b.cols, o, alpha);
+  return out;
+}
+
+/** o += alpha S B, B and o row-major with k columns. */
+function kernel(s: SparseMat, bd: Float64Array, k: number, o: Float64Array, alpha: number): void {
+  const { rowPtr, colIdx, values } = s;
   for (let i = 0; i < s.rows; i++) {
     const oi = i * k;
     for (let p = rowPtr[i]; p < rowPtr[i + 1]; p++) {
@@ -67,22 +102,11 @@ export function sparseTimesDense(s: SparseMat, b: Mat, out: Mat, alpha = 1, beta
       for (let q = 0; q < k; q++) o[oi + q] += v * bd[bj + q];
     }
   }
-  return out;
 }
 
-/**
- * out <- alpha S^T C + beta out, for S (r x c) sparse and C (r x k) dense. O(nnz k).
- *
- * @example
- * sparseTransposeTimesDense(s, c, zeros(s.cols, c.cols));
- */
-export function sparseTransposeTimesDense(s: SparseMat, c: Mat, out: Mat, alpha = 1, beta = 0): Mat {
-  if (c.rows !== s.rows) throw new RangeError(`sparseTransposeTimesDense: c: expected ${s.rows} rows, got ${c.rows}`);
-  const k = c.cols;
-  assertShape('sparseTransposeTimesDense: out', out, s.cols, k);
-  const o = out.data, cd = c.data, { rowPtr, colIdx, values } = s;
-  if (beta === 0) o.fill(0);
-  else if (beta !== 1) for (let i = 0; i < o.length; i++) o[i] *= beta;
+/** o += alpha S^T C, C and o row-major with k columns. */
+function transposeKernel(s: SparseMat, cd: Float64Array, k: number, o: Float64Array, alpha: number): void {
+  const { rowPtr, colIdx, values } = s;
   for (let i = 0; i < s.rows; i++) {
     const ci = i * k;
     for (let p = rowPtr[i]; p < rowPtr[i + 1]; p++) {
@@ -90,6 +114,29 @@ export function sparseTransposeTimesDense(s: SparseMat, c: Mat, out: Mat, alpha 
       const oj = colIdx[p] * k;
       for (let q = 0; q < k; q++) o[oj + q] += v * cd[ci + q];
     }
+  }
+}
+
+/**
+ * The js backend's sampledProduct (SDDMM): out[i] <- left[rows[i], :] . rightT[cols[i], :],
+ * the entries (rows[i], cols[i]) of left rightT^T without forming it. O(len k).
+ *
+ * @example
+ * sampledProduct(Int32Array.of(0), Int32Array.of(1), l, rt, new Float64Array(1)); // (L R^T)[0, 1]
+ */
+export function sampledProduct(rows: Int32Array, cols: Int32Array, left: Mat, rightT: Mat, out: Float64Array): Float64Array {
+  checkSampledShapes(rows, cols, left, rightT, out);
+  checkSampledIndices(rows, cols, left.rows, rightT.rows);
+  const k = left.cols, l = left.data, rt = rightT.data;
+  for (let i = 0; i < out.length; i++) {
+    const a = rows[i] * k, b = cols[i] * k;
+    let s0 = 0, s1 = 0, q = 0;
+    for (; q + 1 < k; q += 2) {
+      s0 += l[a + q] * rt[b + q];
+      s1 += l[a + q + 1] * rt[b + q + 1];
+    }
+    if (q < k) s0 += l[a + q] * rt[b + q];
+    out[i] = s0 + s1;
   }
   return out;
 }

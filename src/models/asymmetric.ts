@@ -3,7 +3,7 @@
  */
 
 import type { Backend } from '../linalg/backend.js';
-import { type Mat, assertShape, transpose, zeros } from '../linalg/mat.js';
+import { type Mat, assertShape, zeros } from '../linalg/mat.js';
 import { backend } from '../linalg/select.js';
 import { adjointTimes, adjointTransposeTimes } from '../problems/operator.js';
 import type { Problem } from '../problems/problem.js';
@@ -29,7 +29,6 @@ export class AsymmetricModel implements Model {
   private readonly obj: Objective;
   private readonly be: Backend;
   private readonly w: Mat;
-  private readonly vt: Mat;
 
   constructor(problem: Problem, loss: LossKind, width: number, be: Backend = backend(), options: ModelOptions = {}) {
     if (!isIntAtLeast(width, 1)) throw new RangeError(`width: expected an integer >= 1, got ${String(width)}`);
@@ -42,7 +41,6 @@ export class AsymmetricModel implements Model {
     this.factorShapes = [[this.n1, width], [this.n2, width]];
     const product = this.obj.productForward;
     this.w = product ? zeros(0, 0) : zeros(this.n1, this.n2);
-    this.vt = product ? zeros(width, this.n2) : zeros(0, 0);
   }
 
   endToEnd(params: readonly Mat[], out: Mat): Mat {
@@ -76,7 +74,7 @@ export class AsymmetricModel implements Model {
   /** A(U V^T) - y into r; returns the loss. */
   private residual(u: Mat, v: Mat, r: Float64Array): number {
     const obj = this.obj;
-    if (obj.productForward) obj.op.applyProduct(u, transpose(v, this.vt), r);
+    if (obj.productForward) obj.op.applyProductT(u, v, r);
     else obj.op.apply(this.be.gemm(false, true, 1, u, v, 0, this.w), r);
     return obj.finish(r);
   }

@@ -16,8 +16,8 @@ import type { LossKind } from './model.js';
 /**
  * How a model multiplies by a sparse adjoint (completion, diagonal measurements):
  * `auto` picks by the cost model below, `always` keeps it sparse (O(nnz k) per
- * product, and the loss through `applyProduct`), `never` scatters it into a dense
- * matrix and uses GEMMs (and forms W for the loss). All three give the same values
+ * product, and the loss through `applyProductT`, W never formed), `never` scatters it
+ * into a dense matrix and uses GEMMs (and forms W for the loss). All three give the same values
  * up to rounding; the choice only moves time.
  */
 export type SparseChoice = 'auto' | 'always' | 'never';
@@ -29,21 +29,25 @@ export interface ModelOptions {
 }
 
 /**
- * The cost of one multiply-add in the sparse kernels (plain TypeScript loops) relative
- * to one inside `be.gemm`, per backend. Measured on the 2-core development machine
- * (OpenBLAS Haswell kernels): a 100^3 native GEMM takes ~27 us (0.027 ns per
- * multiply-add, 2 threads), the js GEMM ~370 us (0.37 ns); sparse x dense with
- * 2000 entries and k = 100 takes 120-240 us (0.6-1.2 ns). Sparse products win
- * when nnz * ratio < rows * cols, i.e. below ~3% density on native, ~50% on js.
+ * The cost of one multiply-add in the backend's sparse kernels (Backend.spmm and
+ * sampledProduct) relative to one inside `be.gemm`, per backend: sparse products win
+ * when nnz * ratio < rows * cols. Calibrated on the 2-core development machine (AMD
+ * EPYC, OpenBLAS Haswell kernels) by timing lossAndGradient with `sparse: 'always'`
+ * against `'never'` on 100 x 100 completion at densities 5-60%: on native the two
+ * break even at about 30% (depth 2, U U^T) to 40% (depths 3-4, U V^T) density; at
+ * 20% (2000 entries) the sparse form takes ~124 us against ~162 us at depth 3. The
+ * native kernels run ~0.06-0.07 ns per multiply-add (200k in 11-15 us, one thread)
+ * against ~0.025 ns in a 100^3 GEMM on two threads. On js both sides are TypeScript
+ * loops; they break even at 35% (deep, U V^T) and 25% (U U^T).
  */
-export const SPARSE_COST_RATIO: Readonly<Record<'js' | 'native', number>> = { native: 30, js: 2 };
+export const SPARSE_COST_RATIO: Readonly<Record<'js' | 'native', number>> = { native: 3, js: 3 };
 
 /**
  * Whether products with an nnz-entry sparse rows x cols matrix are cheaper done
  * sparsely than densely through `be` (see SPARSE_COST_RATIO).
  *
  * @example
- * sparseIsCheaper(2000, 100, 100, backend()); // false on native (20% dense), true on js
+ * sparseIsCheaper(2000, 100, 100, backend()); // true (20% dense) on both backends
  */
 export function sparseIsCheaper(nnz: number, rows: number, cols: number, be: Backend): boolean {
   return nnz * SPARSE_COST_RATIO[be.name] < rows * cols;
@@ -89,7 +93,7 @@ export class Objective {
   readonly rLoss: Float64Array;
   readonly be: Backend;
   readonly choice: SparseChoice;
-  /** The loss goes through applyProduct (sparse) rather than through a formed W. */
+  /** The loss goes through applyProductT (sparse) rather than through a formed W. */
   readonly productForward: boolean;
   private hasGradient = false;
   private dense: Mat | undefined;

@@ -62,10 +62,15 @@ export function deepDims(n1: number, n2: number, depth: number, widths?: readonl
  *   S_(j+1) = W_j S_j up the chain, W = W_N S_N, r = A(W) - y; then back down with
  *   B_N = G, dL/dW_j = B_j S_j^T, B_(j-1) = W_j^T B_j (and dL/dW_1 = B_1):
  *   3(N - 1) GEMMs, as reverse-mode differentiation does.
- * - sparse G (completion, diagonal): prefixes P_j, r = applyProduct(P_1, W_1) (O(m d_1),
- *   W never formed), suffixes S_j^T, dL/dW_N = G S_N^T and dL/dW_1 = (G^T P_1)^T as
- *   O(nnz d) sparse products, and for 1 < j < N one sparse product G S_j^T and one
- *   GEMM with P_j^T: 3(N - 2) GEMMs plus N + 1 sparse products.
+ * - sparse G (completion, diagonal): W is never formed. With the suffixes kept
+ *   transposed, T_j = S_j^T (n2 x d_(j-1); T_3 = W_1^T W_2^T, T_(j+1) = T_j W_j^T, all
+ *   GEMMs with transpose flags), r = A(W_N T_N^T) - y through applyProductT (O(m d),
+ *   Backend.sampledProduct for completion), dL/dW_N = G T_N (spmm) and the reverse pass
+ *   carried transposed, H_j = B_j^T (n2 x d_j): H_(N-1) = G^T W_N (spmm),
+ *   dL/dW_j = H_j^T T_j, H_(j-1) = H_j W_j, down to dL/dW_2 = H_2^T W_1^T and
+ *   dL/dW_1 = W_2^T H_2^T. For N >= 3 that is 3(N - 2) GEMMs (3 at depth 3, against 6
+ *   dense) plus three O(nnz d) sparse products, and no transposition; depth 2 takes
+ *   two O(n d) transposes instead of GEMMs.
  *
  * Workspaces are allocated at construction; evaluations allocate nothing.
  *
@@ -87,18 +92,16 @@ export class DeepModel implements Model {
   readonly factorShapes: ReadonlyArray<readonly [number, number]>;
   private readonly obj: Objective;
   private readonly be: Backend;
-  /** The sparse schedule (prefix/suffix chains around applyProduct) rather than the dense one. */
+  /** The sparse schedule (transposed suffixes around applyProductT) rather than the dense one. */
   private readonly sparseSchedule: boolean;
   // Dense schedule: sChain[j] = S_j for 3 <= j <= N (S_2 is W_1); bBuf[j] = B_j for 2 <= j < N; wBuf = W.
   private sChain: Mat[] = [];
   private bBuf: Mat[] = [];
   private wBuf: Mat = EMPTY;
-  // Sparse schedule: pChain[j] = P_j for 1 <= j <= N - 2 (P_(N-1) is W_N); stChain[j] = S_j^T for
-  // 2 <= j <= N; tBuf[j] = G S_j^T for 1 < j < N; hBuf = G^T P_1.
-  private pChain: Mat[] = [];
-  private stChain: Mat[] = [];
-  private tBuf: Mat[] = [];
-  private hBuf: Mat = EMPTY;
+  // Sparse schedule: tChain[j] = T_j = S_j^T for 3 <= j <= N (and T_2 = W_1^T at depth 2);
+  // hBuf[j] = H_j = B_j^T for 2 <= j < N (and H_1 = G^T W_2 at depth 2).
+  private tChain: Mat[] = [];
+  private hBuf: Mat[] = [];
 
   constructor(
     problem: Problem, loss: LossKind, depth: number, widths?: readonly number[], be: Backend = backend(), options: ModelOptions = {},
@@ -154,7 +157,7 @@ export class DeepModel implements Model {
   private residual(params: readonly Mat[], r: Float64Array): number {
     const op = this.obj.op, N = this.depth;
     if (N === 1) op.apply(params[0], r);
-    else if (this.sparseSchedule) op.applyProduct(this.prefix(params), params[0], r);
+    else if (this.sparseSchedule) op.applyProductT(params[N - 1], this.transposedSuffix(params), r);
     else op.apply(this.be.gemm(false, false, 1, params[N - 1], this.suffix(params), 0, this.wBuf), r);
     return this.obj.finish(r);
   }
@@ -166,12 +169,13 @@ export class DeepModel implements Model {
     return s;
   }
 
-  /** P_1 = W_N...W_2 (N >= 2), through pChain. */
-  private prefix(params: readonly Mat[]): Mat {
-    const N = this.depth;
-    let p = params[N - 1];
-    for (let j = N - 1; j >= 2; j--) p = this.be.gemm(false, false, 1, p, params[j - 1], 0, this.pChain[j - 1]);
-    return p;
+  /** T_N = S_N^T (N >= 2), through tChain: T_3 = W_1^T W_2^T, T_(j+1) = T_j W_j^T (T_2 = W_1^T by transposition). */
+  private transposedSuffix(params: readonly Mat[]): Mat {
+    const N = this.depth, t = this.tChain, be = this.be;
+    if (N === 2) return transpose(params[0], t[2]);
+    be.gemm(true, true, 1, params[0], params[1], 0, t[3]);
+    for (let j = 3; j < N; j++) be.gemm(false, true, 1, t[j], params[j - 1], 0, t[j + 1]);
+    return t[N];
   }
 
   /** G dense: the operator's, or a sparse one scattered into an owned buffer. */
@@ -198,27 +202,29 @@ export class DeepModel implements Model {
     }
   }
 
-  /** Prefix/suffix schedule; P_j from residual() (pChain), G sparse or dense. */
+  /** The transposed reverse pass over tChain (left by residual()); G sparse or dense. */
   private backwardSparse(params: readonly Mat[], grads: Mat[], g: AdjointResult): void {
-    const N = this.depth, be = this.be;
+    const N = this.depth, be = this.be, t = this.tChain, h = this.hBuf;
     if (N === 1) {
       if (g.kind === 'dense') grads[0].data.set(g.mat.data);
       else scatterDense(g.mat, grads[0]);
       return;
     }
-    const st = this.stChain;
-    transpose(params[0], st[2]);
-    for (let j = 2; j < N; j++) be.gemm(false, true, 1, st[j], params[j - 1], 0, st[j + 1]);
-    // dL/dW_N = G S_N^T.
-    adjointTimes(g, st[N], grads[N - 1], be);
-    // dL/dW_1 = P_1^T G = (G^T P_1)^T.
-    const p1 = N === 2 ? params[1] : this.pChain[1];
-    transpose(adjointTransposeTimes(g, p1, this.hBuf, be), grads[0]);
-    // dL/dW_j = P_j^T (G S_j^T), 1 < j < N.
-    for (let j = 2; j < N; j++) {
-      const pj = j === N - 1 ? params[N - 1] : this.pChain[j];
-      be.gemm(true, false, 1, pj, adjointTimes(g, st[j], this.tBuf[j], be), 0, grads[j - 1]);
+    // dL/dW_N = G S_N^T = G T_N.
+    adjointTimes(g, t[N], grads[N - 1], be);
+    // H_(N-1) = (W_N^T G)^T = G^T W_N.
+    const top = N === 2 ? h[1] : h[N - 1];
+    adjointTransposeTimes(g, params[N - 1], top, be);
+    if (N === 2) {
+      transpose(top, grads[0]); // dL/dW_1 = W_2^T G = H_1^T
+      return;
     }
+    for (let j = N - 1; j >= 3; j--) {
+      be.gemm(true, false, 1, h[j], t[j], 0, grads[j - 1]); // dL/dW_j = B_j S_j^T = H_j^T T_j
+      be.gemm(false, false, 1, h[j], params[j - 1], 0, h[j - 1]); // H_(j-1) = H_j W_j
+    }
+    be.gemm(true, true, 1, h[2], params[0], 0, grads[1]); // dL/dW_2 = H_2^T W_1^T
+    be.gemm(true, true, 1, params[1], h[2], 0, grads[0]); // dL/dW_1 = W_2^T H_2^T
   }
 
   private allocDense(): void {
@@ -231,10 +237,8 @@ export class DeepModel implements Model {
   }
 
   private allocSparse(): void {
-    const N = this.depth, d = this.dims;
-    this.pChain = Array.from({ length: N + 1 }, (_, j) => (j >= 1 && j <= N - 2 ? zeros(this.n1, d[j]) : EMPTY));
-    this.stChain = Array.from({ length: N + 1 }, (_, j) => (j >= 2 && j <= N ? zeros(this.n2, d[j - 1]) : EMPTY));
-    this.tBuf = Array.from({ length: N + 1 }, (_, j) => (j >= 2 && j < N ? zeros(this.n1, d[j - 1]) : EMPTY));
-    this.hBuf = N >= 2 ? zeros(this.n2, d[1]) : EMPTY;
+    const N = this.depth, d = this.dims, n2 = this.n2;
+    this.tChain = Array.from({ length: N + 1 }, (_, j) => ((j >= 3 && j <= N) || (j === 2 && N === 2) ? zeros(n2, d[j - 1]) : EMPTY));
+    this.hBuf = Array.from({ length: N + 1 }, (_, j) => ((j >= 2 && j < N) || (j === 1 && N === 2) ? zeros(n2, d[j]) : EMPTY));
   }
 }

@@ -3,9 +3,8 @@
  */
 
 import type { Backend } from '../linalg/backend.js';
-import { type Mat, assertShape, transpose, zeros } from '../linalg/mat.js';
+import { type Mat, assertShape, zeros } from '../linalg/mat.js';
 import { backend } from '../linalg/select.js';
-import { sparseTimesDense, sparseTransposeTimesDense } from '../linalg/sparse.js';
 import type { Problem } from '../problems/problem.js';
 import { type ModelOptions, Objective, checkParams, densePlusTranspose, isIntAtLeast, sparsePlusTranspose } from './core.js';
 import type { LossKind, Model } from './model.js';
@@ -34,7 +33,6 @@ export class PsdModel implements Model {
   /** A*(r) is symmetric for every r (symmetric or diagonal A_i): (G + G^T) U = 2 G U. */
   private readonly symmetricAdjoint: boolean;
   private readonly w: Mat;
-  private readonly ut: Mat;
   private readonly gsum: Mat;
 
   constructor(problem: Problem, loss: LossKind, width: number, be: Backend = backend(), options: ModelOptions = {}) {
@@ -50,7 +48,6 @@ export class PsdModel implements Model {
     this.symmetricAdjoint = problem.op.kind === 'symmetric' || problem.op.kind === 'diagonal';
     const product = this.obj.productForward;
     this.w = product ? zeros(0, 0) : zeros(n, n);
-    this.ut = product ? zeros(width, n) : zeros(0, 0);
     this.gsum = zeros(n, n);
   }
 
@@ -72,10 +69,10 @@ export class PsdModel implements Model {
     const loss = this.residual(u, obj.rGrad);
     const g = obj.adjoint();
     if (g.kind === 'sparse' && obj.sparseProducts(g)) {
-      if (this.symmetricAdjoint) sparseTimesDense(g.mat, u, grad, 2, 0);
+      if (this.symmetricAdjoint) be.spmm(false, 2, g.mat, u, 0, grad);
       else {
-        sparseTimesDense(g.mat, u, grad);
-        sparseTransposeTimesDense(g.mat, u, grad, 1, 1);
+        be.spmm(false, 1, g.mat, u, 0, grad);
+        be.spmm(true, 1, g.mat, u, 1, grad);
       }
     } else if (g.kind === 'sparse') {
       be.gemm(false, false, 1, sparsePlusTranspose(g.mat, this.gsum), u, 0, grad);
@@ -96,7 +93,7 @@ export class PsdModel implements Model {
   /** A(U U^T) - y into r; returns the loss. */
   private residual(u: Mat, r: Float64Array): number {
     const obj = this.obj;
-    if (obj.productForward) obj.op.applyProduct(u, transpose(u, this.ut), r);
+    if (obj.productForward) obj.op.applyProductT(u, u, r);
     else obj.op.apply(this.be.gemm(false, true, 1, u, u, 0, this.w), r);
     return obj.finish(r);
   }

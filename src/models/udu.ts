@@ -4,9 +4,8 @@
  */
 
 import type { Backend } from '../linalg/backend.js';
-import { type Mat, assertShape, frobeniusNorm, transpose, zeros } from '../linalg/mat.js';
+import { type Mat, assertShape, frobeniusNorm, zeros } from '../linalg/mat.js';
 import { backend } from '../linalg/select.js';
-import { sparseTimesDense, sparseTransposeTimesDense } from '../linalg/sparse.js';
 import type { Problem } from '../problems/problem.js';
 import { type ModelOptions, Objective, checkParams, densePlusTranspose, isIntAtLeast, sparsePlusTranspose } from './core.js';
 import type { LossKind, Model } from './model.js';
@@ -38,7 +37,6 @@ export class UduModel implements Model {
   /** U diag(D), n x k. */
   private readonly ud: Mat;
   private readonly w: Mat;
-  private readonly ut: Mat;
   private readonly gsum: Mat;
   /** (G + G^T) U, n x k. */
   private readonly mBuf: Mat;
@@ -61,7 +59,6 @@ export class UduModel implements Model {
     const product = this.obj.productForward;
     this.ud = zeros(n, width);
     this.w = product ? zeros(0, 0) : zeros(n, n);
-    this.ut = product ? zeros(width, n) : zeros(0, 0);
     this.gsum = zeros(n, n);
     this.mBuf = zeros(n, width);
   }
@@ -85,10 +82,10 @@ export class UduModel implements Model {
     // M = (G + G^T) U.
     const g = obj.adjoint();
     if (g.kind === 'sparse' && obj.sparseProducts(g)) {
-      if (this.symmetricAdjoint) sparseTimesDense(g.mat, u, mm, 2, 0);
+      if (this.symmetricAdjoint) be.spmm(false, 2, g.mat, u, 0, mm);
       else {
-        sparseTimesDense(g.mat, u, mm);
-        sparseTransposeTimesDense(g.mat, u, mm, 1, 1);
+        be.spmm(false, 1, g.mat, u, 0, mm);
+        be.spmm(true, 1, g.mat, u, 1, mm);
       }
     } else if (g.kind === 'sparse') {
       be.gemm(false, false, 1, sparsePlusTranspose(g.mat, this.gsum), u, 0, mm);
@@ -141,7 +138,7 @@ export class UduModel implements Model {
   private residual(u: Mat, d: Mat, r: Float64Array): number {
     const obj = this.obj;
     const ud = this.scaleColumns(u, d);
-    if (obj.productForward) obj.op.applyProduct(ud, transpose(u, this.ut), r);
+    if (obj.productForward) obj.op.applyProductT(ud, u, r);
     else obj.op.apply(this.be.gemm(false, true, 1, ud, u, 0, this.w), r);
     return obj.finish(r);
   }

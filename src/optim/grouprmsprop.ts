@@ -1,4 +1,6 @@
+import type { Backend } from '../linalg/backend.js';
 import type { Mat } from '../linalg/mat.js';
+import { backend } from '../linalg/select.js';
 import type { Optimizer, OptimizerState } from './optimizer.js';
 import { checkUpdateArgs, positiveFinite, unitInterval } from './validate.js';
 
@@ -29,6 +31,8 @@ export interface GroupRmspropOptimizer extends Optimizer {
  *   p     <- p - step * g   for every parameter.
  *
  * State: `scalars.v` (the global second moment), no buffers. In place, allocation-free.
+ * The sum of squares is one Backend.dot per gradient and the step one Backend.axpy per
+ * parameter, on `be` when given, else on the backend in use at each update.
  *
  * @throws RangeError naming `lr`, `alpha` or `eps` when out of range.
  * @example
@@ -36,7 +40,7 @@ export interface GroupRmspropOptimizer extends Optimizer {
  * const state = opt.init(params);               // { step: 0, buffers: [], scalars: { v: 0 } }
  * opt.update(params, grads, state);
  */
-export function groupRmsprop(options: GroupRmspropOptions): GroupRmspropOptimizer {
+export function groupRmsprop(options: GroupRmspropOptions, be?: Backend): GroupRmspropOptimizer {
   const lr = positiveFinite('lr', options.lr);
   const alpha = unitInterval('alpha', options.alpha ?? 0.99);
   const eps = positiveFinite('eps', options.eps ?? 1e-4);
@@ -50,19 +54,14 @@ export function groupRmsprop(options: GroupRmspropOptions): GroupRmspropOptimize
       checkUpdateArgs('grouprmsprop', params, grads, state, 0);
       const v0 = state.scalars.v;
       if (typeof v0 !== 'number') throw new RangeError('state.scalars.v: expected a number (a GroupRMSprop state)');
+      const b = be ?? backend();
       let sq = 0;
-      for (let k = 0; k < grads.length; k++) {
-        const g = grads[k].data;
-        for (let i = 0; i < g.length; i++) sq += g[i] * g[i];
-      }
+      for (let k = 0; k < grads.length; k++) sq += b.dot(grads[k].data, grads[k].data);
       const t = state.step + 1;
       const v = alpha * v0 + (1 - alpha) * sq;
       const vHat = v / (1 - Math.pow(alpha, t));
       const step = lr / (Math.sqrt(vHat) + eps);
-      for (let k = 0; k < params.length; k++) {
-        const p = params[k].data, g = grads[k].data;
-        for (let i = 0; i < p.length; i++) p[i] -= step * g[i];
-      }
+      for (let k = 0; k < params.length; k++) b.axpy(-step, grads[k].data, params[k].data);
       state.scalars.v = v;
       state.step = t;
     },

@@ -569,7 +569,7 @@ export function completion(o: CompletionOptions): Problem {
     for (let q = 0; q < ty.length; q++) ty[q] = xStar.data[t.pos[q]];
     test = { rows: t.rows, cols: t.cols, y: ty };
   }
-  const op = new CompletionOperator(n1, n2, rows, cols);
+  const op = new CompletionOperator(n1, n2, rows, cols, { backend: o.backend });
   return { n1, n2, op, y, xStar, test, psd };
 }
 

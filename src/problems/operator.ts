@@ -1,6 +1,6 @@
 import type { Backend } from '../linalg/backend.js';
 import { type Mat } from '../linalg/mat.js';
-import { type SparseMat, sparseTimesDense, sparseTransposeTimesDense } from '../linalg/sparse.js';
+import type { SparseMat } from '../linalg/sparse.js';
 
 export type OperatorKind = 'dense' | 'symmetric' | 'completion' | 'diagonal';
 
@@ -30,18 +30,25 @@ export interface MeasurementOperator {
    * is cheaper (completion: O(m k)). Returns out.
    */
   applyProduct(left: Mat, right: Mat, out: Float64Array): Float64Array;
+  /**
+   * out[i] = <A_i, L R^T> for L (n1 x k) and R (n2 x k), R given as is (not transposed):
+   * the form factorized models have at hand (U V^T, U U^T, W_N S_N with S_N^T kept).
+   * Completion reads the m entries of L R^T as row dot products (Backend.sampledProduct,
+   * O(m k)), without forming L R^T or transposing R. Returns out.
+   */
+  applyProductT(left: Mat, rightT: Mat, out: Float64Array): Float64Array;
   /** scale * A*(r), into the operator's own buffer (valid until the next call). */
   adjoint(r: Float64Array, scale: number): AdjointResult;
   /** The measurement matrices as a dense [m, n1, n2] tensor (row-major), for files and tests. */
   toDenseTensor(): Float64Array;
 }
 
-/** out <- G B for the adjoint G (n1 x n2) and B (n2 x k): GEMM or sparse product. */
+/** out <- G B for the adjoint G (n1 x n2) and B (n2 x k): GEMM or sparse product (be.spmm). */
 export function adjointTimes(g: AdjointResult, b: Mat, out: Mat, be: Backend): Mat {
-  return g.kind === 'dense' ? be.gemm(false, false, 1, g.mat, b, 0, out) : sparseTimesDense(g.mat, b, out);
+  return g.kind === 'dense' ? be.gemm(false, false, 1, g.mat, b, 0, out) : be.spmm(false, 1, g.mat, b, 0, out);
 }
 
-/** out <- G^T C for the adjoint G (n1 x n2) and C (n1 x k): GEMM or sparse product. */
+/** out <- G^T C for the adjoint G (n1 x n2) and C (n1 x k): GEMM or sparse product (be.spmm). */
 export function adjointTransposeTimes(g: AdjointResult, c: Mat, out: Mat, be: Backend): Mat {
-  return g.kind === 'dense' ? be.gemm(true, false, 1, g.mat, c, 0, out) : sparseTransposeTimesDense(g.mat, c, out);
+  return g.kind === 'dense' ? be.gemm(true, false, 1, g.mat, c, 0, out) : be.spmm(true, 1, g.mat, c, 0, out);
 }

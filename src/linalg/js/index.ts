@@ -1,5 +1,7 @@
 import type { Backend, BackendInfo, SymmetricEigen, ThinSvd } from '../backend.js';
 import { type Mat } from '../mat.js';
+import { sampledProduct, spmm } from '../sparse.js';
+import { axpy, dot } from './blas1.js';
 import { gemm, gemv } from './gemm.js';
 import { symmetricEigen } from './syevd.js';
 import { jacobiSvd } from './svd.js';
@@ -10,7 +12,8 @@ import { luSolve } from './lu.js';
  * The pure-TypeScript backend: no dependency, runs in Node and in a browser.
  * Eigenvalues by Householder tridiagonalization and implicit QL; the SVD by
  * one-sided Jacobi after a pivoted QR, which keeps small singular values
- * accurate relative to their size on graded matrices (see svd.ts).
+ * accurate relative to their size on graded matrices (see svd.ts). The sparse
+ * kernels are src/linalg/sparse.ts, the vector ones blas1.ts.
  */
 export const jsBackend: Backend = {
   name: 'js',
@@ -22,6 +25,10 @@ export const jsBackend: Backend = {
   },
   gemm,
   gemv,
+  axpy,
+  dot,
+  spmm,
+  sampledProduct,
   syevd(a: Mat): SymmetricEigen {
     const r = symmetricEigen(a, true);
     return { values: r.values, vectors: r.vectors! };

@@ -1,6 +1,8 @@
 import type { Backend, BackendInfo, SymmetricEigen, ThinSvd } from '../backend.js';
 import { LinalgError } from '../backend.js';
+import { checkSampledShapes, checkSpmmShapes, checkVectorPair } from '../kernel-checks.js';
 import type { Mat } from '../mat.js';
+import type { SparseMat } from '../sparse.js';
 
 /**
  * The functions native/implab.cc exports. Matrices are row-major Float64Arrays
@@ -16,6 +18,15 @@ export interface NativeAddon {
     alpha: number, a: Float64Array, b: Float64Array, beta: number, c: Float64Array,
   ): void;
   dgemv(trans: boolean, m: number, n: number, alpha: number, a: Float64Array, x: Float64Array, beta: number, y: Float64Array): void;
+  daxpy(alpha: number, x: Float64Array, y: Float64Array): void;
+  ddot(x: Float64Array, y: Float64Array): number;
+  /** out <- alpha op(S) B + beta out, S m x n CSR; checks the CSR arrays (messages say "spmm"). */
+  dspmm(
+    trans: boolean, m: number, n: number, k: number, alpha: number,
+    rowPtr: Int32Array, colIdx: Int32Array, values: Float64Array, b: Float64Array, beta: number, out: Float64Array,
+  ): void;
+  /** out[i] <- left[rows[i], :] . rightT[cols[i], :], left nl x k, rightT nr x k; checks the indices. */
+  dsampled(nl: number, nr: number, k: number, rows: Int32Array, cols: Int32Array, left: Float64Array, rightT: Float64Array, out: Float64Array): void;
   dsyevd(n: number, a: Float64Array, w: Float64Array, vectors: boolean): number;
   dgesdd(m: number, n: number, a: Float64Array, s: Float64Array, u: Float64Array | null, v: Float64Array | null): number;
   dpotrf(n: number, a: Float64Array): number;
@@ -29,7 +40,7 @@ export interface NativeAddon {
 }
 
 /** The ABI_VERSION this file was written against. */
-export const NATIVE_ABI_VERSION = 1;
+export const NATIVE_ABI_VERSION = 2;
 
 export type ThreadSetting = number | 'auto';
 
@@ -206,6 +217,33 @@ export function createNativeBackend(addon: NativeAddon, options: NativeBackendOp
       use((max) => autoThreads.gemv(a.rows, a.cols, max));
       addon.dgemv(trans, a.rows, a.cols, alpha, a.data, x, beta, y);
       return y;
+    },
+
+    axpy(alpha: number, x: Float64Array, y: Float64Array): void {
+      checkVectorPair('axpy', x, y);
+      // OpenBLAS runs short vectors (n <= 10000) on one thread whatever the setting, so
+      // "auto" leaves the count alone (no switching between GEMMs); a fixed count applies.
+      use(() => threads.current);
+      addon.daxpy(alpha, x, y);
+    },
+
+    dot(x: Float64Array, y: Float64Array): number {
+      checkVectorPair('dot', x, y);
+      use(() => threads.current);
+      return addon.ddot(x, y);
+    },
+
+    spmm(trans: boolean, alpha: number, s: SparseMat, b: Mat, beta: number, out: Mat): Mat {
+      checkSpmmShapes('spmm', trans, s, b, out);
+      // The addon's own loops (single-threaded); it checks the CSR indices.
+      addon.dspmm(trans, s.rows, s.cols, b.cols, alpha, s.rowPtr, s.colIdx, s.values, b.data, beta, out.data);
+      return out;
+    },
+
+    sampledProduct(rows: Int32Array, cols: Int32Array, left: Mat, rightT: Mat, out: Float64Array): Float64Array {
+      checkSampledShapes(rows, cols, left, rightT, out);
+      addon.dsampled(left.rows, rightT.rows, left.cols, rows, cols, left.data, rightT.data, out);
+      return out;
     },
 
     syevd(a: Mat): SymmetricEigen {

@@ -18,7 +18,7 @@ const BENCH_BUILD_ADDON = new URL('../../../../native/build/Release/implab_nativ
 const DEFAULT_ADDON_DISPLAY = 'native/build/Release/implab_native.node';
 
 const REQUIRED_FUNCTIONS = [
-  'dgemm', 'dgemv', 'dsyevd', 'dgesdd', 'dpotrf', 'dpotrs', 'dgesv',
+  'dgemm', 'dgemv', 'daxpy', 'ddot', 'dspmm', 'dsampled', 'dsyevd', 'dgesdd', 'dpotrf', 'dpotrs', 'dgesv',
   'setNumThreads', 'getNumThreads', 'getNumProcs', 'getConfig', 'getCorename',
 ] as const;
 

@@ -70,3 +70,16 @@ export function checkFactors(where: string, left: Mat, right: Mat, n1: number, n
   checkMat(`${where}: right`, right, k, n2);
   return k;
 }
+
+/**
+ * Checks L (n1 x k) and R (n2 x k), the factors of L R^T, and returns k.
+ *
+ * @example
+ * const k = checkFactorsT('CompletionOperator.applyProductT', left, rightT, n1, n2);
+ */
+export function checkFactorsT(where: string, left: Mat, rightT: Mat, n1: number, n2: number): number {
+  const k = left.cols;
+  checkMat(`${where}: left`, left, n1, k);
+  checkMat(`${where}: rightT`, rightT, n2, k);
+  return k;
+}

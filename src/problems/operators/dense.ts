@@ -6,11 +6,11 @@
 
 import { type Mat, matOf, zeros } from '../../linalg/mat.js';
 import type { AdjointResult, MeasurementOperator } from '../operator.js';
-import { type OperatorOptions, checkDims, checkFactors, checkMat, checkVec, pickBackend } from './common.js';
+import { type OperatorOptions, checkDims, checkFactors, checkFactorsT, checkMat, checkVec, pickBackend } from './common.js';
 
 /**
  * A(X)_i = <A_i, X> for dense A_i (n1 x n2). Apply and adjoint are single GEMVs;
- * `applyProduct` forms L R once in an owned workspace. Nothing is allocated per call
+ * `applyProduct` (`applyProductT`) forms L R (L R^T) once in an owned workspace. Nothing is allocated per call
  * after the first `applyProduct`.
  *
  * @example
@@ -58,6 +58,15 @@ export class DenseOperator implements MeasurementOperator {
     const be = pickBackend(this.be);
     this.product ??= zeros(this.n1, this.n2);
     be.gemm(false, false, 1, left, right, 0, this.product);
+    return be.gemv(false, 1, this.matrices, this.product.data, 0, out);
+  }
+
+  applyProductT(left: Mat, rightT: Mat, out: Float64Array): Float64Array {
+    checkFactorsT('DenseOperator.applyProductT', left, rightT, this.n1, this.n2);
+    checkVec('DenseOperator.applyProductT: out', out, this.m);
+    const be = pickBackend(this.be);
+    this.product ??= zeros(this.n1, this.n2);
+    be.gemm(false, true, 1, left, rightT, 0, this.product);
     return be.gemv(false, 1, this.matrices, this.product.data, 0, out);
   }
 

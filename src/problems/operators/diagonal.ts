@@ -6,10 +6,10 @@
 
 import { type Mat, zeros } from '../../linalg/mat.js';
 import type { AdjointResult, MeasurementOperator } from '../operator.js';
-import { type OperatorOptions, checkDims, checkFactors, checkMat, checkVec, pickBackend } from './common.js';
+import { type OperatorOptions, checkDims, checkFactors, checkFactorsT, checkMat, checkVec, pickBackend } from './common.js';
 
 /**
- * A(X)_i = sum_j a_i[j] X_jj. applyProduct needs only diag(L R), O(n k); the adjoint
+ * A(X)_i = sum_j a_i[j] X_jj. applyProduct(T) needs only diag(L R) (diag(L R^T)), O(n k); the adjoint
  * is the diagonal matrix diag(sum_i r_i a_i), in an owned dense buffer.
  *
  * @example
@@ -56,6 +56,19 @@ export class DiagonalOperator implements MeasurementOperator {
       let s = 0;
       const a = j * k;
       for (let q = 0; q < k; q++) s += l[a + q] * r[q * n + j];
+      d[j] = s;
+    }
+    return pickBackend(this.be).gemv(false, 1, this.diagonals, d, 0, out);
+  }
+
+  applyProductT(left: Mat, rightT: Mat, out: Float64Array): Float64Array {
+    const k = checkFactorsT('DiagonalOperator.applyProductT', left, rightT, this.n, this.n);
+    checkVec('DiagonalOperator.applyProductT: out', out, this.m);
+    const n = this.n, l = left.data, r = rightT.data, d = this.d;
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      const a = j * k;
+      for (let q = 0; q < k; q++) s += l[a + q] * r[a + q];
       d[j] = s;
     }
     return pickBackend(this.be).gemv(false, 1, this.diagonals, d, 0, out);

@@ -11,7 +11,7 @@
 
 import { type Mat, zeros } from '../../linalg/mat.js';
 import type { AdjointResult, MeasurementOperator } from '../operator.js';
-import { type OperatorOptions, checkDims, checkFactors, checkMat, checkVec, pickBackend } from './common.js';
+import { type OperatorOptions, checkDims, checkFactors, checkFactorsT, checkMat, checkVec, pickBackend } from './common.js';
 
 /**
  * The number of entries of a packed upper triangle: n (n + 1) / 2.
@@ -108,6 +108,16 @@ export class SymmetricOperator implements MeasurementOperator {
     const be = pickBackend(this.be);
     this.product ??= zeros(this.n, this.n);
     be.gemm(false, false, 1, left, right, 0, this.product);
+    packWeighted(this.product.data, this.n, this.work);
+    return be.gemv(false, 1, this.packed, this.work, 0, out);
+  }
+
+  applyProductT(left: Mat, rightT: Mat, out: Float64Array): Float64Array {
+    checkFactorsT('SymmetricOperator.applyProductT', left, rightT, this.n, this.n);
+    checkVec('SymmetricOperator.applyProductT: out', out, this.m);
+    const be = pickBackend(this.be);
+    this.product ??= zeros(this.n, this.n);
+    be.gemm(false, true, 1, left, rightT, 0, this.product);
     packWeighted(this.product.data, this.n, this.work);
     return be.gemv(false, 1, this.packed, this.work, 0, out);
   }
