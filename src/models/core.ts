@@ -272,3 +272,31 @@ export const EMPTY: Mat = { rows: 0, cols: 0, data: new Float64Array(0) };
 export function isIntAtLeast(x: unknown, min: number): x is number {
   return typeof x === 'number' && Number.isInteger(x) && x >= min;
 }
+
+/**
+ * out <- (G + G^T) U for the current adjoint G (n x n) and U (n x k): the gradient
+ * kernel of the symmetric models (U U^T and U D U^T). A symmetric G (symmetric or
+ * diagonal measurements) needs one product; otherwise G + G^T is formed in `gsum`
+ * (n x n workspace) unless sparse products are cheaper.
+ *
+ * @example
+ * symmetrizedAdjointTimes(obj, obj.adjoint(), u, true, gsum, out, be);
+ */
+export function symmetrizedAdjointTimes(
+  obj: Objective, g: AdjointResult, u: Mat, symmetricAdjoint: boolean, gsum: Mat, out: Mat, be: Backend,
+): Mat {
+  if (g.kind === 'sparse' && obj.sparseProducts(g)) {
+    if (symmetricAdjoint) be.spmm(false, 2, g.mat, u, 0, out);
+    else {
+      be.spmm(false, 1, g.mat, u, 0, out);
+      be.spmm(true, 1, g.mat, u, 1, out);
+    }
+  } else if (g.kind === 'sparse') {
+    be.gemm(false, false, 1, sparsePlusTranspose(g.mat, gsum), u, 0, out);
+  } else if (symmetricAdjoint) {
+    be.gemm(false, false, 2, g.mat, u, 0, out);
+  } else {
+    be.gemm(false, false, 1, densePlusTranspose(g.mat, gsum), u, 0, out);
+  }
+  return out;
+}

@@ -6,7 +6,7 @@ import type { Backend } from '../linalg/backend.js';
 import { type Mat, assertShape, zeros } from '../linalg/mat.js';
 import { backend } from '../linalg/select.js';
 import type { Problem } from '../problems/problem.js';
-import { type ModelOptions, Objective, checkParams, densePlusTranspose, isIntAtLeast, sparsePlusTranspose } from './core.js';
+import { type ModelOptions, Objective, checkParams, isIntAtLeast, symmetrizedAdjointTimes } from './core.js';
 import type { LossKind, Model } from './model.js';
 
 /**
@@ -67,20 +67,7 @@ export class PsdModel implements Model {
     checkParams('lossAndGradient: grads', this.factorNames, this.factorShapes, grads);
     const u = params[0], grad = grads[0], be = this.be, obj = this.obj;
     const loss = this.residual(u, obj.rGrad);
-    const g = obj.adjoint();
-    if (g.kind === 'sparse' && obj.sparseProducts(g)) {
-      if (this.symmetricAdjoint) be.spmm(false, 2, g.mat, u, 0, grad);
-      else {
-        be.spmm(false, 1, g.mat, u, 0, grad);
-        be.spmm(true, 1, g.mat, u, 1, grad);
-      }
-    } else if (g.kind === 'sparse') {
-      be.gemm(false, false, 1, sparsePlusTranspose(g.mat, this.gsum), u, 0, grad);
-    } else if (this.symmetricAdjoint) {
-      be.gemm(false, false, 2, g.mat, u, 0, grad);
-    } else {
-      be.gemm(false, false, 1, densePlusTranspose(g.mat, this.gsum), u, 0, grad);
-    }
+    symmetrizedAdjointTimes(obj, obj.adjoint(), u, this.symmetricAdjoint, this.gsum, grad, be);
     return loss;
   }
 

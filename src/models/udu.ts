@@ -7,7 +7,7 @@ import type { Backend } from '../linalg/backend.js';
 import { type Mat, assertShape, frobeniusNorm, zeros } from '../linalg/mat.js';
 import { backend } from '../linalg/select.js';
 import type { Problem } from '../problems/problem.js';
-import { type ModelOptions, Objective, checkParams, densePlusTranspose, isIntAtLeast, sparsePlusTranspose } from './core.js';
+import { type ModelOptions, Objective, checkParams, isIntAtLeast, symmetrizedAdjointTimes } from './core.js';
 import type { LossKind, Model } from './model.js';
 
 /**
@@ -80,20 +80,7 @@ export class UduModel implements Model {
     const u = params[0], d = params[1].data, be = this.be, obj = this.obj, mm = this.mBuf;
     const loss = this.residual(u, params[1], obj.rGrad);
     // M = (G + G^T) U.
-    const g = obj.adjoint();
-    if (g.kind === 'sparse' && obj.sparseProducts(g)) {
-      if (this.symmetricAdjoint) be.spmm(false, 2, g.mat, u, 0, mm);
-      else {
-        be.spmm(false, 1, g.mat, u, 0, mm);
-        be.spmm(true, 1, g.mat, u, 1, mm);
-      }
-    } else if (g.kind === 'sparse') {
-      be.gemm(false, false, 1, sparsePlusTranspose(g.mat, this.gsum), u, 0, mm);
-    } else if (this.symmetricAdjoint) {
-      be.gemm(false, false, 2, g.mat, u, 0, mm);
-    } else {
-      be.gemm(false, false, 1, densePlusTranspose(g.mat, this.gsum), u, 0, mm);
-    }
+    symmetrizedAdjointTimes(obj, obj.adjoint(), u, this.symmetricAdjoint, this.gsum, mm, be);
     const n = this.n1, k = this.width, ud = u.data, md = mm.data, gu = grads[0].data, gd = grads[1].data;
     for (let i = 0; i < k; i++) gd[i] = 0;
     for (let r = 0; r < n; r++) {
