@@ -6,6 +6,7 @@ import { collectInfo, formatInfo } from './info.js';
 import { positiveInt } from './options.js';
 import { registerGen } from './gen.js';
 import { registerTrain } from './train.js';
+import { registerNnm } from './nnm.js';
 
 export function buildProgram(): Command {
   const program = new Command('implab')
@@ -41,5 +42,6 @@ export function buildProgram(): Command {
     });
   registerGen(program);
   registerTrain(program);
+  registerNnm(program);
   return program;
 }
