@@ -66,12 +66,19 @@ describe('implab nnm', () => {
 
   it('bad input: one line naming the field, a non-zero exit, nothing written', () => {
     fs.writeFileSync(path.join(TMP, 'corrupt.npz'), 'nope');
+    fs.writeFileSync(path.join(TMP, 'nan.npz'), encodeNpz({
+      shape: { dtype: 'int64', shape: [2], data: BigInt64Array.of(2n, 2n) },
+      rows: { dtype: 'int64', shape: [1], data: BigInt64Array.of(0n) },
+      cols: { dtype: 'int64', shape: [1], data: BigInt64Array.of(1n) },
+      y: { dtype: 'float64', shape: [1], data: Float64Array.of(NaN) },
+    }));
     const cases: [string[], string][] = [
       [['nnm', '--problem', 'C.npz', '--eps', '-1', '--out', 'x1'], '--eps: expected a non-negative finite number, got "-1"'],
       [['nnm', '--problem', 'C.npz', '--tol', '0', '--out', 'x2'], '--tol: expected a positive finite number, got "0"'],
       [['nnm', '--problem', 'missing.npz', '--out', 'x3'], 'missing.npz: no such file'],
       [['nnm', '--problem', 'corrupt.npz', '--out', 'x4'], 'corrupt.npz: not a zip archive'],
       [['nnm', '--out', 'x5'], '--problem: required'],
+      [['nnm', '--problem', 'nan.npz', '--out', 'x7'], 'nan.npz: field "y"'],
       [['nnm', '--problem', 'C.npz', '--bogus', '--out', 'x6'], "unknown option '--bogus'"],
     ];
     for (const [args, text] of cases) {
