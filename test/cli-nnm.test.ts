@@ -1,19 +1,15 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readNpzFile } from '../src/io/files.js';
 import { encodeNpz } from '../src/io/npz.js';
+import { runImplab } from './helpers/cli.js';
 
-// The built executable, as a user runs it (npm test builds first).
-const bin = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'implab-cli-nnm-'));
 
 function implab(args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: TMP });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return runImplab(args, { cwd: TMP });
 }
 
 beforeAll(() => {
