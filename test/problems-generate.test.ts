@@ -418,3 +418,32 @@ describe('successive sampling (the engine of powerlaw completion)', () => {
     expect(() => successiveSample([1, 2], 3, Random.fromSeed(1))).toThrow('k: expected an integer in [0, 2], got 3');
   });
 });
+
+describe('samplingSeed: the truth and the sampling vary separately', () => {
+  const entries = (p: Problem): number[] => {
+    const op = p.op as CompletionOperator;
+    return Array.from(op.rows, (r, i) => r * p.n2 + op.cols[i]);
+  };
+  it('completion: same truth, other entries; samplingSeed = seed is the default problem', () => {
+    const base = completion({ n1: 20, n2: 20, m: 100, rank: 2, seed: 3 });
+    const same = completion({ n1: 20, n2: 20, m: 100, rank: 2, seed: 3, samplingSeed: 3 });
+    const other = completion({ n1: 20, n2: 20, m: 100, rank: 2, seed: 3, samplingSeed: 4 });
+    expect(entries(same)).toEqual(entries(base));
+    expect(Array.from(same.y)).toEqual(Array.from(base.y));
+    expect(Array.from(other.xStar!.data)).toEqual(Array.from(base.xStar!.data));
+    expect(entries(other)).not.toEqual(entries(base));
+    const otherTruth = completion({ n1: 20, n2: 20, m: 100, rank: 2, seed: 5, samplingSeed: 4 });
+    expect(entries(otherTruth)).toEqual(entries(other));
+    expect(Array.from(otherTruth.xStar!.data)).not.toEqual(Array.from(other.xStar!.data));
+  });
+  it('sensing and commuting: the measurements follow samplingSeed', () => {
+    const a = sensing({ n1: 6, n2: 6, m: 10, rank: 2, seed: 1, samplingSeed: 7 });
+    const b = sensing({ n1: 6, n2: 6, m: 10, rank: 2, seed: 2, samplingSeed: 7 });
+    expect(Array.from(a.op.toDenseTensor())).toEqual(Array.from(b.op.toDenseTensor()));
+    expect(Array.from(a.xStar!.data)).not.toEqual(Array.from(b.xStar!.data));
+    const c = commuting({ n: 6, m: 4, seed: 1, samplingSeed: 7 });
+    const d = commuting({ n: 6, m: 4, seed: 1 });
+    expect(Array.from(c.xStar!.data)).toEqual(Array.from(d.xStar!.data));
+    expect(() => sensing({ n1: 6, n2: 6, m: 10, seed: 1, samplingSeed: 0.5 })).toThrow('samplingSeed: expected an integer, got 0.5');
+  });
+});

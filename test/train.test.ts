@@ -301,6 +301,20 @@ describe('logging', () => {
     expect(run(20).history.map((h) => h.step)).toEqual([0, 5, 10, 15, 20]);
   });
 
+  it('logPerDecade adds the steps floor(10^(j/d)) to the logEvery schedule, and a resumed run keeps it', () => {
+    const problem = tinyProblem();
+    const run = (maxIters: number, state?: TrainState) =>
+      train({ model: new TinyModel(problem, 2), optimizer: createOptimizer({ name: 'gd', lr: 0.1 }), problem, params: initParams(), state, config: { maxIters, logEvery: 100, logPerDecade: 4 } });
+    // 10^(j/4): 1, 1.78, 3.16, 5.62, 10, 17.8, 31.6, 56.2, 100, 177.8, 316.2
+    const expected = [0, 1, 3, 5, 10, 17, 31, 56, 100, 177, 200, 300, 316, 350];
+    const straight = run(350);
+    expect(straight.history.map((h) => h.step)).toEqual(expected);
+    const first = run(40);
+    const resumed = run(350, first.state);
+    expect([...first.history.filter((h) => h.step < 40), ...resumed.history].map((h) => h.step)).toEqual(expected);
+    expect(() => resolveTrainConfig({ maxIters: 1, logEvery: 1, logPerDecade: 0 })).toThrow('logPerDecade: expected a positive integer, got 0');
+  });
+
   it('the loss at step t is the loss of the parameters after t updates (before update t + 1)', () => {
     const problem = tinyProblem();
     const r = train({ model: new TinyModel(problem, 2), optimizer: createOptimizer({ name: 'gd', lr: 0.1 }), problem, params: initParams(), config: { maxIters: 4, logEvery: 1 } });
@@ -374,7 +388,7 @@ describe('projection and validation', () => {
     expect(() => resolveTrainConfig({ maxIters: 1, logEvery: 1, stopLoss: NaN })).toThrow('stopLoss: expected a finite number, got NaN');
     expect(() => resolveTrainConfig({ maxIters: 1, logEvery: 1, checkpointEvery: -5 })).toThrow('checkpointEvery: expected a positive integer, got -5');
     expect(resolveTrainConfig({ maxIters: 1, logEvery: 1 })).toEqual({
-      maxIters: 1, stopLoss: null, logEvery: 1, logSingular: 10, checkpointEvery: null, divergenceFactor: 1e10, divergenceFloor: 1e30, schattenP: null, keepHistory: true,
+      maxIters: 1, stopLoss: null, logEvery: 1, logPerDecade: null, logSingular: 10, checkpointEvery: null, divergenceFactor: 1e10, divergenceFloor: 1e30, schattenP: null, keepHistory: true,
     });
   });
 

@@ -35,6 +35,7 @@ interface TrainOptions {
   maxIters?: number;
   stopLoss?: number;
   logEvery: number;
+  logPerDecade?: number;
   logSingular: number;
   checkpointEvery?: number;
   seed: number;
@@ -122,6 +123,7 @@ export function trainConfigFromOptions(o: TrainOptions): TrainRunConfig {
       maxIters: o.maxIters ?? 10000,
       ...(o.stopLoss !== undefined ? { stopLoss: o.stopLoss } : {}),
       logEvery: o.logEvery,
+      ...(o.logPerDecade !== undefined ? { logPerDecade: o.logPerDecade } : {}),
       logSingular: o.logSingular,
       ...(o.checkpointEvery !== undefined ? { checkpointEvery: o.checkpointEvery } : {}),
     },
@@ -172,6 +174,7 @@ export function registerTrain(program: Command): void {
     .option('--max-iters <n>', 'maximum number of steps (default 10000)', nonNegativeInt('--max-iters'))
     .option('--stop-loss <l>', 'stop when the training loss falls below this', nonNegativeNumber('--stop-loss'))
     .option('--log-every <k>', 'log every k steps', positiveInt('--log-every'), 100)
+    .option('--log-per-decade <d>', 'also log about d times per decade of steps (for log-step plots)', positiveInt('--log-per-decade'))
     .option('--log-singular <k>', 'number of top singular values to log', positiveInt('--log-singular'), 10)
     .option('--checkpoint-every <k>', 'write a resumable checkpoint every k steps', positiveInt('--checkpoint-every'))
     .option('--seed <s>', 'seed of the initialization', nonNegativeInt('--seed'), 0)

@@ -9,6 +9,9 @@
  * entries. So the ground truth depends only on the seed and the truth's own options
  * (sizes, rank, kind), never on m, the noise level or the sampling; and the first m'
  * sensing matrices of a problem with m > m' measurements are those of the smaller one.
+ * With `samplingSeed`, the measurement, noise and test streams come from a second root,
+ * `Random.fromSeed(samplingSeed)` split the same way (its first split unused), so that the
+ * ground truth and the sampling can be varied separately (the seed axes of a sweep).
  */
 
 import type { Backend } from '../linalg/backend.js';
@@ -49,6 +52,8 @@ interface TruthOptions {
   /** Standard deviation of the Gaussian noise added to y. Default 0. */
   noise?: number;
   seed: number;
+  /** Seeds the measurements (or observed entries), the noise and the test entries instead of `seed`. */
+  samplingSeed?: number;
   /** Backend for the truth's products. Default backend(). */
   backend?: Backend;
 }
@@ -86,6 +91,8 @@ export interface CommutingOptions {
   scale?: 'arora' | 'unit';
   noise?: number;
   seed: number;
+  /** Seeds the measurements and the noise instead of `seed`. */
+  samplingSeed?: number;
 }
 
 export interface Razin2x2Options {
@@ -119,10 +126,14 @@ function nonNegative(name: string, v: number): void {
 }
 
 /** Split order shared by all generators. */
-function streams(seed: number): { truth: Random; measure: Random; noise: Random; test: Random } {
+function streams(seed: number, samplingSeed?: number): { truth: Random; measure: Random; noise: Random; test: Random } {
   if (!Number.isSafeInteger(seed)) throw new RangeError(`seed: expected an integer, got ${seed}`);
+  if (samplingSeed !== undefined && !Number.isSafeInteger(samplingSeed)) throw new RangeError(`samplingSeed: expected an integer, got ${samplingSeed}`);
   const root = Random.fromSeed(seed);
-  return { truth: root.split(), measure: root.split(), noise: root.split(), test: root.split() };
+  const truth = root.split();
+  const sampling = samplingSeed === undefined ? root : Random.fromSeed(samplingSeed);
+  if (samplingSeed !== undefined) sampling.split();
+  return { truth, measure: sampling.split(), noise: sampling.split(), test: sampling.split() };
 }
 
 function isPsdSpec(t: TruthSpec): boolean {
@@ -230,7 +241,7 @@ export function sensing(o: SensingOptions): Problem {
   if (psd && n1 !== n2) throw new RangeError(`psd: the PSD setting needs n1 = n2, got ${n1}x${n2}`);
   checkTensorSize(m, symmetric ? packedSize(n1) : n1 * n2, 'the sensing matrices');
   const be = o.backend ?? backend();
-  const rng = streams(o.seed);
+  const rng = streams(o.seed, o.samplingSeed);
   const xStar = makeTruth(o, spec, rng.truth, be, psd);
 
   const std = scaleKind === 'arora' ? 1 / Math.sqrt(n1 * n2) : 1;
@@ -525,7 +536,7 @@ export function completion(o: CompletionOptions): Problem {
   const psd = symmetric || (typeof spec === 'string' && isPsdSpec(spec));
   if (psd && n1 !== n2) throw new RangeError(`truth: a PSD truth needs n1 = n2, got ${n1}x${n2}`);
   const be = o.backend ?? backend();
-  const rng = streams(o.seed);
+  const rng = streams(o.seed, o.samplingSeed);
   const xStar = makeTruth(o, spec, rng.truth, be, psd);
 
   let layout: Layout;
@@ -597,7 +608,7 @@ export function commuting(o: CommutingOptions): Problem {
   const scaleKind = o.scale ?? 'arora';
   if (scaleKind !== 'arora' && scaleKind !== 'unit') throw new RangeError(`scale: expected arora or unit, got "${String(scaleKind)}"`);
   checkTensorSize(m, n, 'the diagonal measurements');
-  const rng = streams(o.seed);
+  const rng = streams(o.seed, o.samplingSeed);
   const d = diagonalPsdTruth(rng.truth, n, rank);
   const xStar = zeros(n, n);
   for (let j = 0; j < n; j++) xStar.data[j * n + j] = d[j];

@@ -49,6 +49,10 @@ export interface TrainRunOptions {
   /** Polled every step; true stops the run (status `stopped`) with a checkpoint to resume from. */
   shouldStop?: () => boolean;
   backend?: Backend;
+  /** The problem, already built (then config.problem only names it): a sweep generates problems in memory. */
+  problem?: Problem;
+  /** What config.json and summary.json record as the run's config. Default: the resolved TrainRunConfig. */
+  savedConfig?: unknown;
 }
 
 export interface TrainRunOutcome {
@@ -70,7 +74,7 @@ interface Prepared {
   be: Backend;
 }
 
-function prepare(config: TrainRunConfig, be: Backend): Prepared {
+function prepare(config: TrainRunConfig, be: Backend, given?: Problem): Prepared {
   const resolved: ResolvedTrainRunConfig = {
     ...config,
     optimizer: resolveOptimizerSpec(config.optimizer),
@@ -79,7 +83,7 @@ function prepare(config: TrainRunConfig, be: Backend): Prepared {
   if (!Number.isSafeInteger(config.seed) || config.seed < 0) {
     throw new RangeError(`seed: expected a non-negative integer, got ${config.seed}`);
   }
-  const problem = problemFromNd(readNpzFile(config.problem), config.problem);
+  const problem = given ?? problemFromNd(readNpzFile(config.problem), config.problem);
   const model = createModel(config.model, problem, config.loss, be);
   return { config: resolved, problem, model, be };
 }
@@ -102,7 +106,13 @@ function initialParams(p: Prepared): Mat[] {
 
 /** The loop's config from a resolved one (saved configs hold null where a setting is absent). */
 function loopConfig(r: ResolvedTrainConfig): TrainConfig {
-  const c: TrainConfig = { ...r, stopLoss: r.stopLoss ?? undefined, checkpointEvery: r.checkpointEvery ?? undefined, schattenP: r.schattenP ?? undefined };
+  const c: TrainConfig = {
+    ...r,
+    stopLoss: r.stopLoss ?? undefined,
+    logPerDecade: r.logPerDecade ?? undefined,
+    checkpointEvery: r.checkpointEvery ?? undefined,
+    schattenP: r.schattenP ?? undefined,
+  };
   return c;
 }
 
@@ -122,7 +132,7 @@ function execute(p: Prepared, runDir: string, state: TrainState | undefined, par
   const rd = openRunDir(runDir, { force: options.force, resume });
   try {
     if (resume) rd.truncateHistory(state?.step ?? 0);
-    else atomicWriteFile(path.join(runDir, CONFIG_FILE), new TextEncoder().encode(toJsonText(config, 2)));
+    else atomicWriteFile(path.join(runDir, CONFIG_FILE), new TextEncoder().encode(toJsonText(options.savedConfig ?? config, 2)));
     const checkpoint = (s: TrainState): void => {
       const { arrays, meta } = serializeTrainState(s, { names: model.factorNames, optimizerName: optimizer.name });
       rd.writeCheckpoint(arrays, meta);
@@ -154,7 +164,7 @@ function execute(p: Prepared, runDir: string, state: TrainState | undefined, par
       initial_loss: result.initialLoss,
       best_loss: result.bestLoss,
       best_step: result.bestStep,
-      config,
+      config: options.savedConfig ?? config,
     });
     return { status: result.status, step: result.step, final: result.final, trainSeconds: result.trainSeconds, totalSeconds, runDir };
   } finally {
@@ -173,7 +183,7 @@ function execute(p: Prepared, runDir: string, state: TrainState | undefined, par
  */
 export function runTraining(config: TrainRunConfig, runDir: string, options: TrainRunOptions = {}): TrainRunOutcome {
   const t0 = performance.now();
-  const p = prepare(config, options.backend ?? defaultBackend());
+  const p = prepare(config, options.backend ?? defaultBackend(), options.problem);
   const params = initialParams(p);
   return execute(p, runDir, undefined, params, t0, options, false);
 }
@@ -187,7 +197,6 @@ export function runTraining(config: TrainRunConfig, runDir: string, options: Tra
  * resumeTraining('runs/d3', { maxIters: 20000 });
  */
 export function resumeTraining(runDir: string, overrides: { maxIters?: number } = {}, options: TrainRunOptions = {}): TrainRunOutcome {
-  const t0 = performance.now();
   const configFile = path.join(runDir, CONFIG_FILE);
   if (!existsSync(configFile)) throw new FormatError(configFile, 'missing: not a run directory written by implab train');
   let saved: TrainRunConfig;
@@ -197,8 +206,21 @@ export function resumeTraining(runDir: string, overrides: { maxIters?: number } 
     throw new FormatError(configFile, `not valid JSON (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
   }
   const savedTrain = loopConfig(saved.train as unknown as ResolvedTrainConfig);
-  const config: TrainRunConfig = { ...saved, train: { ...savedTrain, ...overrides } };
-  const p = prepare(config, options.backend ?? defaultBackend());
+  return continueTraining({ ...saved, train: { ...savedTrain, ...overrides } }, runDir, options);
+}
+
+/**
+ * Continues the run in `runDir` from its last checkpoint with the given configuration (which
+ * must be the one the run started with, maxIters aside), or starts it afresh when no
+ * checkpoint was written yet. This is resumeTraining without reading config.json: a sweep
+ * holds its own config and passes the problem it generated (options.problem).
+ *
+ * @example
+ * continueTraining(config, 'sweep/runs/3f2a9c0d1e4b5a6f', { problem, savedConfig: runConfig });
+ */
+export function continueTraining(config: TrainRunConfig, runDir: string, options: TrainRunOptions = {}): TrainRunOutcome {
+  const t0 = performance.now();
+  const p = prepare(config, options.backend ?? defaultBackend(), options.problem);
   const rd = openRunDir(runDir, { resume: true });
   const ck = rd.readCheckpoint();
   rd.close();
@@ -210,8 +232,9 @@ export function resumeTraining(runDir: string, overrides: { maxIters?: number } 
   } else {
     params = initialParams(p); // interrupted before the first checkpoint: start over
   }
-  if (overrides.maxIters !== undefined && state && overrides.maxIters < state.step) {
-    throw new RangeError(`--max-iters: ${overrides.maxIters} is below the ${state.step} steps already taken`);
+  if (state && config.train.maxIters < state.step) {
+    throw new RangeError(`--max-iters: ${config.train.maxIters} is below the ${state.step} steps already taken`);
   }
-  return execute(p, runDir, state, params, t0, options, true);
+  const savedConfig = options.savedConfig;
+  return execute(p, runDir, state, params, t0, { ...options, savedConfig }, true);
 }

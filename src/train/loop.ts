@@ -32,6 +32,12 @@ export interface TrainConfig {
   stopLoss?: number;
   /** Log every this many steps (and always at step 0 and the final step). Positive integer. */
   logEvery: number;
+  /**
+   * Also log at about this many steps per decade (steps floor(10^(j / logPerDecade)), j = 0, 1, ...),
+   * so that curves on a log step axis are resolved early on without logging every step later.
+   * Positive integer; none when absent.
+   */
+  logPerDecade?: number;
   /** How many leading singular values to log, also the alignment block size K; 'all' = min(n1, n2). Default 10. */
   logSingular?: number | 'all';
   /** Call hooks.onCheckpoint after every this many updates. Positive integer; none when absent. */
@@ -54,6 +60,7 @@ export interface ResolvedTrainConfig {
   maxIters: number;
   stopLoss: number | null;
   logEvery: number;
+  logPerDecade: number | null;
   logSingular: number | 'all';
   checkpointEvery: number | null;
   divergenceFactor: number;
@@ -163,6 +170,7 @@ export function resolveTrainConfig(config: TrainConfig): ResolvedTrainConfig {
     throw new RangeError(`stopLoss: expected a finite number, got ${String(stopLoss)}`);
   }
   const logEvery = positiveInt('logEvery', config.logEvery);
+  const logPerDecade = config.logPerDecade === undefined ? null : positiveInt('logPerDecade', config.logPerDecade);
   const logSingular = config.logSingular ?? 10;
   if (logSingular !== 'all' && (typeof logSingular !== 'number' || !Number.isSafeInteger(logSingular) || logSingular < 0)) {
     throw new RangeError(`logSingular: expected a non-negative integer or "all", got ${String(logSingular)}`);
@@ -173,7 +181,7 @@ export function resolveTrainConfig(config: TrainConfig): ResolvedTrainConfig {
   const schattenP = config.schattenP === undefined ? null : positiveNumber('schattenP', config.schattenP);
   const keepHistory = config.keepHistory ?? true;
   if (typeof keepHistory !== 'boolean') throw new TypeError(`keepHistory: expected true or false, got ${String(keepHistory)}`);
-  return { maxIters, stopLoss, logEvery, logSingular, checkpointEvery, divergenceFactor, divergenceFloor, schattenP, keepHistory };
+  return { maxIters, stopLoss, logEvery, logPerDecade, logSingular, checkpointEvery, divergenceFactor, divergenceFloor, schattenP, keepHistory };
 }
 
 /**
@@ -208,7 +216,7 @@ function checkParams(model: Model, params: readonly Mat[], what: string): void {
  * divergenceFloor)), converged (loss < stopLoss), max_iters (step = maxIters),
  * stopped (hooks.shouldStop()). After every update the model's projection is applied.
  *
- * Logging: a record at step 0, at every multiple of logEvery, and at the final step
+ * Logging: a record at step 0, at every multiple of logEvery, at the logPerDecade steps, and at the final step
  * (each step at most once); all of a record's spectral figures come from one SVD of
  * W (spectralFigures). Resuming from a state taken at step t and running on gives
  * parameters and records identical bit for bit to an uninterrupted run; records with
@@ -282,6 +290,18 @@ export function train(args: TrainArgs): TrainResult {
   const k = cfg.logSingular === 'all' ? full : Math.min(cfg.logSingular, full);
   const schattenP = cfg.schattenP ?? defaultSchattenP(model);
   const history: HistoryRecord[] = [];
+  // The next step >= the current one that the per-decade schedule logs (Infinity: none).
+  let decadeIndex = 0;
+  let nextDecadeStep = Infinity;
+  const advanceDecade = (from: number): void => {
+    if (cfg.logPerDecade === null) return;
+    for (;;) {
+      nextDecadeStep = Math.floor(10 ** (decadeIndex / cfg.logPerDecade) + 1e-9);
+      if (nextDecadeStep >= from) return;
+      decadeIndex += 1;
+    }
+  };
+  advanceDecade(step);
 
   const record = (t: number, loss: number): HistoryRecord => {
     model.endToEnd(params, w);
@@ -325,7 +345,9 @@ export function train(args: TrainArgs): TrainResult {
       hookMs += performance.now() - h0;
       if (yes) stop = 'stopped';
     }
-    if (stop !== null || step % cfg.logEvery === 0) {
+    const onSchedule = step % cfg.logEvery === 0 || step === nextDecadeStep;
+    if (step === nextDecadeStep) advanceDecade(step + 1);
+    if (stop !== null || onSchedule) {
       const rec = record(step, loss);
       if (cfg.keepHistory) history.push(rec);
       if (hooks.onLog) {
