@@ -165,3 +165,15 @@ describe('histogramFigure and barFigure', () => {
     expect(spec.layer[0].encoding.y.scale).toEqual({ zero: true });
   });
 });
+
+describe('barFigure on a log axis', () => {
+  it('bars rise from the decade below the smallest value (vega-lite would draw them from -infinity)', () => {
+    const spec = barFigure({ data: [{ m: 'a', v: 0.02 }, { m: 'b', v: 3e-5 }, { m: 'c', v: 0.8 }], x: 'm', y: 'v', log: true }) as unknown as {
+      layer: Array<{ encoding: { y: { scale: { domainMin?: number; domainMax?: number } }; y2?: { datum: number } } }>;
+    };
+    const bar = spec.layer[0].encoding;
+    expect(bar.y2).toEqual({ datum: 1e-5 });
+    expect(bar.y.scale.domainMin).toBe(1e-5);
+    expect(bar.y.scale.domainMax).toBe(1);
+  });
+});

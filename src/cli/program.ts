@@ -7,6 +7,9 @@ import { positiveInt } from './options.js';
 import { registerGen } from './gen.js';
 import { registerTrain } from './train.js';
 import { registerNnm } from './nnm.js';
+import { registerReport } from './report.js';
+import { registerReproduce } from './reproduce.js';
+import { registerRun } from './run.js';
 
 export function buildProgram(): Command {
   const program = new Command('implab')
@@ -43,5 +46,8 @@ export function buildProgram(): Command {
   registerGen(program);
   registerTrain(program);
   registerNnm(program);
+  registerRun(program);
+  registerReproduce(program);
+  registerReport(program);
   return program;
 }

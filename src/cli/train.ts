@@ -1,6 +1,9 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import type { Command } from 'commander';
 import type { InitConfig, TrainRunConfig, TrainRunOutcome } from '../runs/train-run.js';
-import { resumeTraining, runTraining } from '../runs/train-run.js';
+import { runTrainJob, type TrainJob, type TrainWorkerData, type TrainWorkerMessage } from './train-worker.js';
 import type { LossKind, ModelSpec } from '../models/model.js';
 import type { OptimizerSpec } from '../optim/create.js';
 import type { HistoryRecord } from '../train/loop.js';
@@ -182,32 +185,51 @@ export function registerTrain(program: Command): void {
     .option('--resume <dir>', 'continue the run in this directory from its last checkpoint (optionally with a larger --max-iters)')
     .option('--force', 'replace the run files in an existing --out directory')
     .option('--quiet', 'no progress lines')
-    .action((o: TrainOptions) => {
-      let stopRequested = false;
-      const onSigint = (): void => {
-        stopRequested = true; // finish the step, checkpoint, write the summary: resumable
-      };
-      process.once('SIGINT', onSigint);
-      const options = {
-        force: o.force === true,
-        onLog: o.quiet ? undefined : (r: HistoryRecord) => console.log(progressLine(r)),
-        shouldStop: () => stopRequested,
-      };
-      try {
-        let outcome: TrainRunOutcome;
-        if (o.resume !== undefined) {
-          const given = Object.keys(o).filter((k) => !['resume', 'maxIters', 'quiet', 'optimizer', 'loss', 'logEvery', 'logSingular', 'seed'].includes(k));
-          if (given.length > 0 || o.out !== undefined) {
-            throw new Error(`--resume: continues with the run's saved configuration; only --max-iters may change (got --${given[0] ?? 'out'})`);
-          }
-          outcome = resumeTraining(o.resume, o.maxIters !== undefined ? { maxIters: o.maxIters } : {}, options);
-        } else {
-          const out = need(o.out, '--out', '(the run directory to write)');
-          outcome = runTraining(trainConfigFromOptions(o), out, options);
+    .action(async (o: TrainOptions) => {
+      let job: TrainJob;
+      if (o.resume !== undefined) {
+        const given = Object.keys(o).filter((k) => !['resume', 'maxIters', 'quiet', 'optimizer', 'loss', 'logEvery', 'logSingular', 'seed'].includes(k));
+        if (given.length > 0 || o.out !== undefined) {
+          throw new Error(`--resume: continues with the run's saved configuration; only --max-iters may change (got --${given[0] ?? 'out'})`);
         }
-        report(outcome);
-      } finally {
-        process.removeListener('SIGINT', onSigint);
+        job = { kind: 'resume', dir: o.resume, ...(o.maxIters !== undefined ? { maxIters: o.maxIters } : {}) };
+      } else {
+        job = { kind: 'run', config: trainConfigFromOptions(o), out: need(o.out, '--out', '(the run directory to write)'), force: o.force === true };
       }
+      report(await trainInterruptibly(job, o.quiet === true));
     });
+}
+
+/**
+ * Runs a training job in a worker thread while this thread listens for Ctrl-C: the first
+ * one stops the run cleanly (checkpoint and summary; `--resume` continues it), a second
+ * one exits at once.
+ */
+async function trainInterruptibly(job: TrainJob, quiet: boolean): Promise<TrainRunOutcome> {
+  const stopFlag = new SharedArrayBuffer(4);
+  const onLog = (r: HistoryRecord): void => console.log(progressLine(r));
+  const workerFile = fileURLToPath(new URL('./train-worker.js', import.meta.url));
+  if (!existsSync(workerFile)) return runTrainJob(job, stopFlag, quiet ? undefined : onLog); // from the TypeScript sources
+  const onSigint = (): void => {
+    const flag = new Int32Array(stopFlag);
+    if (Atomics.load(flag, 0) === 1) process.exit(130);
+    Atomics.store(flag, 0, 1);
+    process.stderr.write('\nimplab: stopping after this step (checkpoint and summary follow; Ctrl-C again to exit at once)\n');
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    return await new Promise<TrainRunOutcome>((resolve, reject) => {
+      const data: TrainWorkerData = { job, stopFlag, quiet };
+      const worker = new Worker(workerFile, { workerData: data });
+      worker.on('message', (m: TrainWorkerMessage) => {
+        if (m.kind === 'log') onLog(m.record);
+        else if (m.kind === 'done') resolve(m.outcome);
+        else reject(new Error(m.message));
+      });
+      worker.on('error', reject);
+      worker.on('exit', (code) => reject(new Error(`training worker exited with code ${code}`)));
+    });
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
 }

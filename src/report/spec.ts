@@ -142,8 +142,11 @@ const LOG_LABEL = "datum.label === '' ? '' : abs(datum.value) < 1e-3 || abs(datu
 const TICK_LABEL = "datum.value !== 0 && (abs(datum.value) < 1e-3 || abs(datum.value) >= 1e4) ? format(datum.value, '~e') : format(datum.value, '~g')";
 
 /** Axis properties for a quantitative axis. */
-function axisOf(title: string, log: boolean): Axis {
-  return log ? { title, format: '~g', labelExpr: LOG_LABEL } : { title };
+/** Horizontal log axes label decades only: "2e-5 3e-5 4e-5" side by side overlap. */
+const DECADE_LABEL = `abs(log(datum.value) / LN10 - round(log(datum.value) / LN10)) > 1e-9 ? '' : (${LOG_LABEL})`;
+
+function axisOf(title: string, log: boolean, horizontal = false): Axis {
+  return log ? { title, format: '~g', labelExpr: horizontal ? DECADE_LABEL : LOG_LABEL } : { title };
 }
 
 function scaleOf(log: boolean): Scale {
@@ -295,7 +298,7 @@ export function lineFigure(o: LineFigureOptions): TopLevelSpec {
   const colorDomain = o.color ? (o.colorOrder ? [...o.colorOrder] : distinct(values.filter((v) => v.__kind === 'line').map((v) => v.__c as string))) : [];
 
   const xTicks = o.xTicks?.filter((t) => Number.isFinite(t) && (!logX || t > 0));
-  const xAxis: Axis = xTicks ? { ...axisOf(o.xTitle ?? o.x, logX), values: xTicks, labelExpr: TICK_LABEL } : axisOf(o.xTitle ?? o.x, logX);
+  const xAxis: Axis = xTicks ? { ...axisOf(o.xTitle ?? o.x, logX), values: xTicks, labelExpr: TICK_LABEL } : axisOf(o.xTitle ?? o.x, logX, true);
   const x: Encoding['x'] = { field: '__x', type: 'quantitative', scale: scaleOf(logX), axis: xAxis };
   const y = (field: string): Encoding['y'] => ({ field, type: 'quantitative', scale: scaleOf(logY), axis: axisOf(o.yTitle ?? o.y, logY) });
   // The legend comes from the line layer (a line, or a dot with markers);
@@ -483,7 +486,7 @@ export function histogramFigure(o: HistogramFigureOptions): TopLevelSpec {
     data: { values },
     mark: { type: 'rect', stroke: 'white', strokeWidth: 0.5, ...(grouped ? { opacity: 0.55 } : { color: PALETTE[0] }) },
     encoding: {
-      x: { field: '__lo', type: 'quantitative', scale: scaleOf(log), axis: axisOf(o.xTitle ?? o.field ?? 'value', log) },
+      x: { field: '__lo', type: 'quantitative', scale: scaleOf(log), axis: axisOf(o.xTitle ?? o.field ?? 'value', log, true) },
       x2: { field: '__hi' },
       y: { field: '__n', type: 'quantitative', axis: { title: o.yTitle ?? 'count', tickMinStep: 1 } },
       y2: { datum: 0 },
@@ -551,10 +554,19 @@ export function barFigure(o: BarFigureOptions): TopLevelSpec {
     ? { field: '__c', type: 'nominal', title: o.colorTitle ?? o.color, scale: { domain: colorDomain, range: PALETTE } }
     : undefined;
   const xOffset: Encoding['xOffset'] = o.color ? { field: '__c', type: 'nominal', sort: colorDomain } : undefined;
+  // A log axis has no zero: bars rise from the decade below the smallest value (and the
+  // scale's domain starts there), otherwise vega-lite draws them from -infinity, i.e. not at all.
+  const positive = values.flatMap((v) => [v.__y, (v as { __lo?: number | null }).__lo]).filter((t): t is number => typeof t === 'number' && t > 0);
+  const base = log && positive.length > 0 ? Number(`1e${Math.floor(Math.log10(Math.min(...positive)))}`) : null; // 10 ** -5 is not 1e-5
+  if (base !== null) {
+    yScale.domainMin = base;
+    const top = Math.max(...positive, ...values.map((v) => (v as { __hi?: number | null }).__hi ?? 0).filter((t) => t > 0));
+    yScale.domainMax = Number(`1e${Math.ceil(Math.log10(top))}`);
+  }
   const layers: Unit[] = [
     {
       mark: { type: 'bar', ...(color ? {} : { color: PALETTE[0] }) },
-      encoding: defined({ x, y: y('__y'), color, xOffset }),
+      encoding: defined({ x, y: y('__y'), ...(base !== null ? { y2: { datum: base } } : {}), color, xOffset }),
     },
   ];
   if (o.error) {

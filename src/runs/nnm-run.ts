@@ -8,6 +8,7 @@ import { openRunDir } from '../io/run-dir.js';
 import { minNuclearNorm, type NnmResult } from '../baselines/nnm.js';
 import { spectralFigures } from '../metrics/spectral.js';
 import { problemFromNd } from '../problems/file.js';
+import type { Problem } from '../problems/problem.js';
 
 /** One minimum-nuclear-norm solve: saved in summary.json. */
 export interface NnmRunConfig {
@@ -20,6 +21,16 @@ export interface NnmRunConfig {
   /** Relative gap and infeasibilities at most this for status `solved`. */
   tol: number;
   maxIters: number;
+}
+
+export interface NnmRunOptions {
+  /** Replace the run files of an existing run directory. */
+  force?: boolean;
+  backend?: Backend;
+  /** The problem, already built (then config.problem only names it): a sweep generates problems in memory. */
+  problem?: Problem;
+  /** What summary.json records as the run's config. Default: `config`. */
+  savedConfig?: unknown;
 }
 
 export interface NnmRunOutcome {
@@ -38,10 +49,10 @@ export interface NnmRunOutcome {
  * @example
  * runNnm({ problem: 'P.npz', psd: false, eps: 1e-3, tol: 1e-7, maxIters: 20000 }, 'runs/nnm');
  */
-export function runNnm(config: NnmRunConfig, runDir: string, options: { force?: boolean; backend?: Backend } = {}): NnmRunOutcome {
+export function runNnm(config: NnmRunConfig, runDir: string, options: NnmRunOptions = {}): NnmRunOutcome {
   const t0 = performance.now();
   const be = options.backend ?? defaultBackend();
-  const problem = problemFromNd(readNpzFile(config.problem), config.problem);
+  const problem = options.problem ?? problemFromNd(readNpzFile(config.problem), config.problem);
   const result = minNuclearNorm(problem, { psd: config.psd, eps: config.eps, tol: config.tol, maxIters: config.maxIters, backend: be });
   const figures = spectralFigures(result.x, { xStar: problem.xStar, k: 10, backend: be });
   const rd = openRunDir(runDir, { force: options.force });
@@ -67,7 +78,7 @@ export function runNnm(config: NnmRunConfig, runDir: string, options: { force?: 
       backend: be.name,
       train_seconds: result.seconds,
       total_seconds: totalSeconds,
-      config,
+      config: options.savedConfig ?? config,
     });
     return { result, runDir, totalSeconds, reconRel: figures.reconRel };
   } finally {

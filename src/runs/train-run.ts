@@ -105,7 +105,7 @@ function initialParams(p: Prepared): Mat[] {
 }
 
 /** The loop's config from a resolved one (saved configs hold null where a setting is absent). */
-function loopConfig(r: ResolvedTrainConfig): TrainConfig {
+export function loopConfig(r: ResolvedTrainConfig): TrainConfig {
   const c: TrainConfig = {
     ...r,
     stopLoss: r.stopLoss ?? undefined,
