@@ -133,6 +133,27 @@ describe('implab run', () => {
     }
   }, 180_000);
 
+  it('Ctrl-C: running runs checkpoint and stop, the command says how to resume, and resuming gives the same results', async () => {
+    const stopped = path.join(root, 'sigint');
+    const child = spawn(process.execPath, [IMPLAB_BIN, 'run', config, '--out', stopped, '--workers', '2', '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const deadline = Date.now() + 60_000;
+    const started = (): boolean => {
+      const runs = path.join(stopped, 'runs');
+      return fs.existsSync(runs) && fs.readdirSync(runs).some((d) => fs.existsSync(path.join(runs, d, 'checkpoint.json')));
+    };
+    while (!started() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const code = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    child.kill('SIGINT');
+    expect(await code).toBe(1);
+    expect(stderr).toContain('implab: interrupted:');
+    expect(stderr).toContain('run the same command again to resume');
+    const r = runImplab(['run', config, '--out', stopped, '--workers', '2']);
+    expect(r.code).toBe(0);
+    expect(readResults(stopped).map(timeless)).toEqual(readResults(straight).map(timeless));
+  }, 120_000);
+
   it('bad input: one line naming the key, non-zero exit, nothing written', () => {
     const bad = writeConfig('bad.toml', SWEEP_TOML.replace('depth = 3', 'depth = 0'));
     const out = path.join(root, 'bad-out');
@@ -155,6 +176,16 @@ describe('implab run', () => {
     expect(r.stdout).toMatch(/12 runs -> /);
   });
 
+  it('implab report writes report.html and the figures of a sweep directory', () => {
+    const r = runImplab(['report', straight]);
+    expect(r.code).toBe(0);
+    const html = fs.readFileSync(path.join(straight, 'report.html'), 'utf8');
+    expect(html).toContain('<svg');
+    const figures = fs.readdirSync(path.join(straight, 'figures'));
+    expect(figures.some((f) => f.endsWith('.svg'))).toBe(true);
+    expect(figures.some((f) => f.endsWith('.png'))).toBe(true);
+  }, 60_000);
+
   it('implab schema prints a JSON Schema', () => {
     const r = runImplab(['schema']);
     expect(r.code).toBe(0);
@@ -162,6 +193,36 @@ describe('implab run', () => {
     expect(schema.$schema).toMatch(/json-schema/);
     expect(JSON.stringify(schema)).toContain('maxIters');
   });
+});
+
+describe('implab reproduce', () => {
+  it('an unknown name: one line listing the known ones', () => {
+    const r = runImplab(['reproduce', 'arora2091']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('arora2019-table1');
+  });
+
+  // The README's main job, in its quick form (one instance, ~15 s on native); the js
+  // backend pass of CI skips it (its 2e5 GD steps at depth 2 take minutes there).
+  it.skipIf(process.env.IMPLAB_BACKEND === 'js')('arora2019-table1 --quick: depth 3 far below the minimum nuclear norm, with table, figures and report', () => {
+    const out = path.join(root, 'table1');
+    const r = runImplab(['reproduce', 'arora2019-table1', '--quick', '--out', out, '--quiet']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const table = JSON.parse(fs.readFileSync(path.join(out, 'table.json'), 'utf8')) as Array<Record<string, unknown>>;
+    const row = (method: string, depth?: number) => table.find((t) => t.method === method && t.depth === depth)!;
+    const nnm = row('nnm'), d1 = row('gd', 1), d2 = row('gd', 2), d3 = row('gd', 3);
+    for (const t of [d1, d2, d3]) expect(t.statuses).toBe('converged');
+    expect(nnm.statuses).toBe('solved');
+    expect(d3.recon_mse as number).toBeLessThan((nnm.recon_mse as number) / 100);
+    expect(d3.effective_rank as number).toBeCloseTo(5, 1);
+    expect(d1.recon_mse as number).toBeGreaterThan(0.5);
+    expect(d3.paper_recon_mse).toBe(2.58e-5);
+    expect(r.stdout).toMatch(/depth 3 +\d\.\d\de-5/);
+    expect(fs.existsSync(path.join(out, 'report.html'))).toBe(true);
+    expect(fs.readdirSync(path.join(out, 'figures')).sort()).toEqual(['table1-recon.png', 'table1-recon.svg', 'table1-spectra.png', 'table1-spectra.svg']);
+  }, 180_000);
 });
 
 describe('Ctrl-C', () => {
