@@ -73,16 +73,23 @@ function analyzeTable1(ctx: ExperimentContext): ExperimentOutput {
     const label = g.label as keyof typeof ARORA_TABLE1;
     const members = runs.filter((v) => methodLabel(v) === label);
     const c = members[0].config;
-    const values = perRun.filter((r) => r.label === label).map((r) => r.recon_mse as number);
+    // Runs without the figure (diverged: null) are left out of the range, as they are of the mean.
+    const values = perRun.filter((r) => r.label === label).map((r) => r.recon_mse).filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+    const nnm = c.method === 'nnm';
     return {
-      method: c.method === 'nnm' ? 'nnm' : 'gd',
-      ...(c.method === 'nnm' ? { eps: c.nnm.eps } : { depth: c.model.depth, lr: c.optimizer.lr, init: c.init.kind, init_scale: c.init.scale }),
+      method: nnm ? 'nnm' : 'gd',
+      // Every row has every key (null where it does not apply), as the other tables.
+      depth: nnm ? null : c.model.depth,
+      lr: nnm ? null : c.optimizer.lr,
+      init: nnm ? null : c.init.kind,
+      init_scale: nnm ? null : (c.init.scale ?? null),
+      eps: nnm ? c.nnm.eps : null,
       m: c.problem.m,
       instances: g.count,
       recon_mse: g.recon_mse_mean,
       recon_mse_std: g.recon_mse_std,
-      recon_mse_min: Math.min(...values),
-      recon_mse_max: Math.max(...values),
+      recon_mse_min: values.length > 0 ? Math.min(...values) : null,
+      recon_mse_max: values.length > 0 ? Math.max(...values) : null,
       recon_rel: g.recon_rel_mean,
       nuclear_norm: g.nuclear_norm_mean,
       effective_rank: g.effective_rank_mean,

@@ -82,6 +82,8 @@ export async function runSweep(points: readonly SweepPoint[], dir: string, optio
     if (ids.has(p.id)) throw new RangeError(`sweep: two points share the id ${p.id}`);
     ids.add(p.id);
   }
+  const requested = options.workers ?? os.availableParallelism();
+  if (!Number.isInteger(requested) || requested < 1) throw new RangeError(`workers: expected a positive integer, got ${requested}`);
   mkdirSync(path.join(dir, 'runs'), { recursive: true });
   options.beforeRun?.();
   atomicWriteFile(
@@ -93,13 +95,12 @@ export async function runSweep(points: readonly SweepPoint[], dir: string, optio
   const todo = points.filter((p) => !store.has(p.id));
   const total = points.length;
   let done = total - todo.length;
-  const requested = options.workers ?? os.availableParallelism();
-  if (!Number.isInteger(requested) || requested < 1) throw new RangeError(`workers: expected a positive integer, got ${requested}`);
   const workers = Math.max(1, Math.min(requested, todo.length));
   options.onEvent?.({ kind: 'start', total, done, todo: todo.length, workers });
 
   const failed: SweepOutcome['failed'] = [];
   let stopped = 0;
+  let ran = 0;
   const stopView = options.stopFlag ? new Int32Array(options.stopFlag) : null;
   const stopRequested = (): boolean => stopView !== null && Atomics.load(stopView, 0) === 1;
   const settle = (point: SweepPoint, figures: RunFigures | null, error: unknown): void => {
@@ -129,6 +130,7 @@ export async function runSweep(points: readonly SweepPoint[], dir: string, optio
       const t = task(p);
       let figures: RunFigures | null = null;
       let error: unknown;
+      ran += 1;
       try {
         figures = executeRun(t.config, t.runDir, { shouldStop, backend: be }, t.savedConfig);
       } catch (e) {
@@ -138,7 +140,7 @@ export async function runSweep(points: readonly SweepPoint[], dir: string, optio
       // Let the event loop deliver signals (Ctrl-C sets the stop flag) between runs.
       await new Promise((resolve) => setImmediate(resolve));
     }
-    return { total, finished: done, ran: todo.length, failed, stopped, store };
+    return { total, finished: done, ran, failed, stopped, store };
   }
 
   // BLAS at one thread in every worker, however many there are: a run's floating-point
@@ -154,6 +156,7 @@ export async function runSweep(points: readonly SweepPoint[], dir: string, optio
         let error: unknown;
         try {
           if (stopRequested()) return;
+          ran += 1;
           figures = await pool.run(task(p));
         } catch (e) {
           error = e;
@@ -164,5 +167,5 @@ export async function runSweep(points: readonly SweepPoint[], dir: string, optio
   } finally {
     await pool.destroy();
   }
-  return { total, finished: done, ran: todo.length, failed, stopped, store };
+  return { total, finished: done, ran, failed, stopped, store };
 }

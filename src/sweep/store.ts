@@ -7,8 +7,9 @@
  * (a line per run). Lines are kept in grid order, so an interrupted and resumed sweep ends
  * with the same file as an uninterrupted one (timings aside). Lines of runs that are not in
  * the current grid (an earlier sweep into the same directory) are kept, after the others.
- * A file damaged by hand is read leniently: an unparsable line is reported and dropped at
- * the next rewrite only if its run is redone.
+ * A file damaged by hand is read leniently: an unparsable line is reported (`unparsable`)
+ * and kept verbatim, after the lines of the current grid; the next sweep records its run
+ * again (from the run directory when the run had finished).
  */
 
 import { existsSync, readFileSync } from 'node:fs';
@@ -75,6 +76,8 @@ export function openResultsStore(dir: string): ResultsStore {
     indexed.sort((a, b) => rank(a.r.id) - rank(b.r.id) || a.i - b.i);
     const body = indexed.map(({ r }) => r.text + '\n').join('');
     atomicWriteFile(file, Buffer.from(body, 'utf8'));
+    // Keep the in-memory order that of the file, so that lines() is in file order.
+    raw.splice(0, raw.length, ...indexed.map(({ r }) => r));
   };
   return {
     file,

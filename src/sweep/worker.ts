@@ -26,7 +26,16 @@ const data = (workerData ?? {}) as WorkerData;
 const stopFlag = data.stopFlag ? new Int32Array(data.stopFlag) : null;
 backend().setThreads(data.threads ?? 1);
 
+function notStarted(method: 'train' | 'nnm'): RunFigures {
+  return {
+    method, status: 'stopped', step: 0, loss: null, test_loss: null, recon_mse: null, recon_rel: null, nuclear_norm: null,
+    effective_rank: null, singular_values: null, train_seconds: 0, total_seconds: 0,
+  };
+}
+
 /** Runs one task (piscina calls the default export). */
 export default function runTask(task: WorkerTask): RunFigures {
+  // Queued before Ctrl-C: not started at all (no run directory), still to do next time.
+  if (stopFlag && Atomics.load(stopFlag, 0) === 1) return notStarted(task.config.method);
   return executeRun(task.config, task.runDir, { shouldStop: stopFlag ? () => Atomics.load(stopFlag, 0) === 1 : undefined }, task.savedConfig);
 }
