@@ -98,7 +98,7 @@ describe('implab gen', () => {
     const out = join(dir, 'never.npz');
     expectRefusal(['gen', 'completion', '--out', out, '--m', 'abc'], '--m: expected a positive integer, got "abc"');
     expectRefusal(['gen', 'completion', '--out', out, '--n', '100', '--m', '20000'], '--m: 20000 exceeds the 10000 entries of a 100x100 matrix');
-    expectRefusal(['gen', 'sensing', '--out', out, '--m', '10', '--scale', 'huge'], '--scale: expected one of arora, unit, got "huge"');
+    expectRefusal(['gen', 'sensing', '--out', out, '--m', '10', '--scale', 'huge'], '--scale: expected one of arora, unit, isometric, got "huge"');
     expectRefusal(['gen', 'sensing', '--out', out, '--m', '10', '--sampling', 'powerlaw'], '--sampling: not an option of "gen sensing"');
     expectRefusal(['gen', 'sensing', '--out', out, '--m', '10', '--n', '5', '--n1', '5'], '--n: give either --n (square) or --n1 and --n2, not both');
     expectRefusal(['gen', 'sensing', '--out', out, '--m', '10', '--n1', '4', '--n2', '6', '--symmetric'], '--symmetric: symmetric measurements need a square matrix, got 4x6');

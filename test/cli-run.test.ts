@@ -120,7 +120,7 @@ describe('implab run', () => {
     expect(before).toBeGreaterThan(0);
     expect(before).toBeLessThan(6);
     const r = runImplab(['run', config, '--out', killed, '--workers', '2']);
-    expect(r.code).toBe(0);
+    expect({ code: r.code, stderr: r.stderr }).toMatchObject({ code: 0 });
     expect(r.stdout).toContain(`6/6 runs finished (${6 - before} run now)`);
     const a = readResults(killed);
     const b = readResults(straight);
@@ -211,7 +211,7 @@ describe('implab reproduce', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const table = JSON.parse(fs.readFileSync(path.join(out, 'table.json'), 'utf8')) as Array<Record<string, unknown>>;
-    const row = (method: string, depth?: number) => table.find((t) => t.method === method && t.depth === depth)!;
+    const row = (method: string, depth?: number) => table.find((t) => t.method === method && t.depth === (depth ?? null))!;
     const nnm = row('nnm'), d1 = row('gd', 1), d2 = row('gd', 2), d3 = row('gd', 3);
     for (const t of [d1, d2, d3]) expect(t.statuses).toBe('converged');
     expect(nnm.statuses).toBe('solved');

@@ -44,8 +44,8 @@ describe('resolveRunConfig: defaults', () => {
       optimizer: { name: 'gd', lr: 0.01 },
       loss: 'mse',
       train: {
-        maxIters: 10000, stopLoss: null, logEvery: 100, logPerDecade: null, logSingular: 10, checkpointEvery: null,
-        divergenceFactor: 1e10, divergenceFloor: 1e30, schattenP: null, keepHistory: true,
+        maxIters: 10000, stopLoss: null, stallWindow: null, stallRtol: null, logEvery: 100, logPerDecade: null, logPerLossDecade: null,
+        logSingular: 10, logMatrix: false, checkpointEvery: null, divergenceFactor: 1e10, divergenceFloor: 1e30, schattenP: null, keepHistory: true,
       },
       nnm: { psd: null, eps: 0, tol: 1e-7, maxIters: 20000 },
       seeds: { data: 0, sampling: 0, init: 0 },
@@ -55,7 +55,10 @@ describe('resolveRunConfig: defaults', () => {
   test('the train defaults are those of resolveTrainConfig with the CLI settings', () => {
     const r = resolveRunConfig({ problem: FILE_PROBLEM }, SRC);
     expect(r.train).toStrictEqual(resolveTrainConfig({ maxIters: 10000, logEvery: 100, logSingular: 10 }));
-    const t = { maxIters: 5, stopLoss: 1e-9, logEvery: 7, logPerDecade: 4, logSingular: 'all' as const, checkpointEvery: 3, divergenceFactor: 2, divergenceFloor: 9, schattenP: 0.5, keepHistory: false };
+    const t = {
+      maxIters: 5, stopLoss: 1e-9, logEvery: 7, logPerDecade: 4, logPerLossDecade: 5, logSingular: 'all' as const, logMatrix: true,
+      checkpointEvery: 3, divergenceFactor: 2, divergenceFloor: 9, schattenP: 0.5, keepHistory: false,
+    };
     expect(resolveRunConfig({ problem: FILE_PROBLEM, train: t }, SRC).train).toStrictEqual(resolveTrainConfig(t));
   });
 
@@ -237,7 +240,7 @@ describe('resolveRunConfig: errors are one line naming the key', () => {
     [{ problem: FILE_PROBLEM, train: { logSingular: 'some' } }, 'sweep.toml: train.logSingular: expected a non-negative integer or "all", got "some"'],
     [{ problem: FILE_PROBLEM, train: { stopLoss: -1 } }, 'sweep.toml: train.stopLoss: expected a number >= 0, got -1'],
     [{ problem: FILE_PROBLEM, train: { max_iters: 10 } },
-      'sweep.toml: train.max_iters: unknown key (expected one of maxIters, stopLoss, logEvery, logPerDecade, logSingular, checkpointEvery, divergenceFactor, divergenceFloor, schattenP, keepHistory)'],
+      'sweep.toml: train.max_iters: unknown key (expected one of maxIters, stopLoss, stallWindow, stallRtol, logEvery, logPerDecade, logPerLossDecade, logSingular, logMatrix, checkpointEvery, divergenceFactor, divergenceFloor, schattenP, keepHistory)'],
     [{ problem: FILE_PROBLEM, nnm: { eps: -1 } }, 'sweep.toml: nnm.eps: expected a number >= 0, got -1'],
     [{ problem: FILE_PROBLEM, nnm: { tol: 0 } }, 'sweep.toml: nnm.tol: expected a positive number, got 0'],
     [{ problem: FILE_PROBLEM, seeds: { data: -1 } }, 'sweep.toml: seeds.data: expected a non-negative integer, got -1'],
@@ -251,7 +254,7 @@ describe('resolveRunConfig: errors are one line naming the key', () => {
     [{ problem: { ...sensing, noise: -1 } }, 'sweep.toml: problem.noise: expected a number >= 0, got -1'],
     [{ problem: { ...sensing, truth: 'lowrank' } }, 'sweep.toml: problem.truth: expected one of asymmetric, psd, psd-spectrum, got "lowrank"'],
     [{ problem: { ...sensing, sampling: 'uniform' } },
-      'sweep.toml: problem.sampling: unknown key (expected one of kind, n, n1, n2, m, rank, truth, spectrumDecay, noise, scale, symmetric, psd)'],
+      'sweep.toml: problem.sampling: unknown key (expected one of kind, n, n1, n2, m, rank, truth, spectrumDecay, truthNorm, noise, noiseRelative, scale, symmetric, psd)'],
     [{ problem: { ...sensing, n1: 20 } }, 'sweep.toml: problem.n1: expected either n (square) or n1 and n2, got both n = 20 and n1 = 20'],
     [{ problem: { kind: 'sensing', n1: 20, m: 10 } }, 'sweep.toml: problem.n2: expected an integer >= 1 (n1 and n2 go together), got nothing'],
     [{ problem: { ...sensing, rank: 21 } }, 'sweep.toml: problem.rank: expected an integer in [1, 20] (min(n1, n2)), got 21'],
@@ -278,7 +281,7 @@ describe('resolveRunConfig: errors are one line naming the key', () => {
 
   test('an unknown key is reported before the missing key it probably meant', () => {
     expect(resolveError({ problem: { kind: 'sensing', n: 4, mm: 3 } })).toBe(
-      'sweep.toml: problem.mm: unknown key (expected one of kind, n, n1, n2, m, rank, truth, spectrumDecay, noise, scale, symmetric, psd)',
+      'sweep.toml: problem.mm: unknown key (expected one of kind, n, n1, n2, m, rank, truth, spectrumDecay, truthNorm, noise, noiseRelative, scale, symmetric, psd)',
     );
   });
 

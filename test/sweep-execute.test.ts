@@ -208,6 +208,20 @@ describe('executeRun', () => {
     expectSameAsReference(dir, ref.noCkDir);
   });
 
+  it('a run killed between the two files of a checkpoint (a pair that does not match) starts over, to the same result', () => {
+    const ref = reference();
+    const dir = fresh('torn');
+    expect(() => executeRun(noCheckpointConfig, dir, { checkpointEvery: 100, shouldStop: poller({ crash: 150 }).shouldStop })).toThrow('simulated crash');
+    // As if killed after checkpoint.npz was replaced and before checkpoint.json was.
+    const meta = json(path.join(dir, 'checkpoint.json'));
+    fs.writeFileSync(path.join(dir, 'checkpoint.json'), JSON.stringify({ ...meta, npz_crc32: ((meta.npz_crc32 as number) + 1) >>> 0 }));
+    const p = poller();
+    const f = executeRun(noCheckpointConfig, dir, { checkpointEvery: 100, shouldStop: p.shouldStop });
+    expect(p.polls()).toBe(300); // from step 0
+    expect(timeless(f)).toEqual(timeless(ref.noCkFigures));
+    expectSameAsReference(dir, ref.noCkDir);
+  });
+
   it('a run that crashed before its first checkpoint starts over (default interval 5000)', () => {
     const ref = reference();
     const dir = fresh('crashed-early');

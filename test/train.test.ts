@@ -338,8 +338,9 @@ describe('logging', () => {
     const r = train({ model: new TinyModel(problem, 2), optimizer: createOptimizer({ name: 'gd', lr: 0.1 }), problem, params: initParams(), config: { maxIters: 3, logEvery: 1, logSingular: 2 } });
     const rec = r.final;
     expect(Object.keys(rec).sort()).toEqual(
-      ['effective_rank', 'grad_align_diag', 'grad_align_offdiag', 'loss', 'nuclear_norm', 'recon_mse', 'recon_rel', 'schatten_2_over_N', 'singular_values', 'step', 'test_loss'].sort(),
+      ['effective_rank', 'grad_align_diag', 'grad_align_offdiag', 'loss', 'nuclear_norm', 'recon_mse', 'recon_rel', 'schatten_2_over_N', 'singular_values', 'step', 'test_loss', 'w'].sort(),
     );
+    expect(rec.w).toBeNull(); // logMatrix is off
     expect(rec.singular_values!.length).toBe(2);
     expect(rec.singular_values![0]).toBeGreaterThanOrEqual(rec.singular_values![1]);
     for (const key of ['test_loss', 'recon_mse', 'recon_rel', 'nuclear_norm', 'schatten_2_over_N', 'effective_rank', 'grad_align_diag', 'grad_align_offdiag'] as const) {
@@ -388,8 +389,11 @@ describe('projection and validation', () => {
     expect(() => resolveTrainConfig({ maxIters: 1, logEvery: 1, stopLoss: NaN })).toThrow('stopLoss: expected a finite number, got NaN');
     expect(() => resolveTrainConfig({ maxIters: 1, logEvery: 1, checkpointEvery: -5 })).toThrow('checkpointEvery: expected a positive integer, got -5');
     expect(resolveTrainConfig({ maxIters: 1, logEvery: 1 })).toEqual({
-      maxIters: 1, stopLoss: null, logEvery: 1, logPerDecade: null, logSingular: 10, checkpointEvery: null, divergenceFactor: 1e10, divergenceFloor: 1e30, schattenP: null, keepHistory: true,
+      maxIters: 1, stopLoss: null, stallWindow: null, stallRtol: null, logEvery: 1, logPerDecade: null, logPerLossDecade: null, logSingular: 10,
+      logMatrix: false, checkpointEvery: null, divergenceFactor: 1e10, divergenceFloor: 1e30, schattenP: null, keepHistory: true,
     });
+    expect(() => resolveTrainConfig({ maxIters: 1, logEvery: 1, logPerLossDecade: 0 })).toThrow('logPerLossDecade: expected a positive integer, got 0');
+    expect(() => resolveTrainConfig({ maxIters: 1, logEvery: 1, logMatrix: 1 as unknown as boolean })).toThrow('logMatrix: expected true or false, got 1');
   });
 
   it('refuses parameters of the wrong shape and a state of another optimizer', () => {

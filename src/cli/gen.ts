@@ -13,7 +13,7 @@ import { type TruthSpec, commuting, completion, movielens, razin2x2, sensing } f
 import { problemToNd } from '../problems/file.js';
 import { truthFromNd } from '../problems/ground-truth.js';
 import type { Problem } from '../problems/problem.js';
-import { choice, finiteNumber, nonNegativeInt, nonNegativeNumber, positiveInt } from './options.js';
+import { choice, finiteNumber, nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber } from './options.js';
 
 export const GEN_KINDS = ['sensing', 'completion', 'commuting', 'razin2x2', 'movielens'] as const;
 export type GenKind = (typeof GEN_KINDS)[number];
@@ -30,10 +30,12 @@ export interface GenOptions {
   rank?: number;
   truth?: string;
   spectrumDecay?: number;
-  scale?: 'arora' | 'unit';
+  truthNorm?: number;
+  scale?: 'arora' | 'unit' | 'isometric';
   symmetric?: boolean;
   psd?: boolean;
   noise?: number;
+  noiseRelative?: number;
   sampling?: 'uniform' | 'powerlaw';
   powerlawExponent?: number;
   testFraction?: number;
@@ -48,8 +50,8 @@ type OptionKey = Exclude<keyof GenOptions, 'out' | 'force'>;
 
 /** Which options each kind takes (besides --out and --force). */
 const APPLICABLE: Record<GenKind, readonly OptionKey[]> = {
-  sensing: ['seed', 'n', 'n1', 'n2', 'm', 'rank', 'truth', 'spectrumDecay', 'scale', 'symmetric', 'psd', 'noise'],
-  completion: ['seed', 'n', 'n1', 'n2', 'm', 'rank', 'truth', 'spectrumDecay', 'sampling', 'powerlawExponent', 'psd', 'noise', 'testFraction'],
+  sensing: ['seed', 'n', 'n1', 'n2', 'm', 'rank', 'truth', 'spectrumDecay', 'truthNorm', 'scale', 'symmetric', 'psd', 'noise', 'noiseRelative'],
+  completion: ['seed', 'n', 'n1', 'n2', 'm', 'rank', 'truth', 'spectrumDecay', 'truthNorm', 'sampling', 'powerlawExponent', 'psd', 'noise', 'testFraction'],
   commuting: ['seed', 'n', 'm', 'rank', 'scale', 'noise'],
   razin2x2: ['perturbed'],
   movielens: ['ratings', 'rows', 'trainRows', 'trainFraction', 'seed'],
@@ -149,6 +151,8 @@ export function genProblem(kind: GenKind, o: GenOptions): Problem {
   }
   if (o.spectrumDecay !== undefined && o.truth !== 'psd-spectrum') throw bad('--spectrum-decay', 'only used with --truth psd-spectrum');
   if (o.powerlawExponent !== undefined && o.sampling !== 'powerlaw') throw bad('--powerlaw-exponent', 'only used with --sampling powerlaw');
+  if (o.truthNorm !== undefined && o.truth?.startsWith('file:')) throw bad('--truth-norm', 'only for a generated truth (--truth file:PATH is used as is)');
+  if (o.noiseRelative !== undefined && o.noiseRelative > 0 && o.noise !== undefined && o.noise > 0) throw bad('--noise-relative', 'give either --noise (absolute) or --noise-relative, not both');
   const seed = o.seed ?? 1;
   try {
     switch (kind) {
@@ -160,8 +164,8 @@ export function genProblem(kind: GenKind, o: GenOptions): Problem {
         if (o.symmetric && n1 !== n2) throw bad('--symmetric', `symmetric measurements need a square matrix, got ${n1}x${n2}`);
         const truth = truthSpec(o) ?? (o.psd ? 'psd' : 'asymmetric');
         return sensing({
-          n1, n2, m, rank: o.rank, truth, spectrumDecay: o.spectrumDecay, scale: o.scale,
-          symmetric: o.symmetric ?? false, noise: o.noise, seed,
+          n1, n2, m, rank: o.rank, truth, spectrumDecay: o.spectrumDecay, truthNorm: o.truthNorm, scale: o.scale,
+          symmetric: o.symmetric ?? false, noise: o.noise, noiseRelative: o.noiseRelative, seed,
           psd: o.psd || o.truth === 'psd' || o.truth === 'psd-spectrum',
         });
       }
@@ -172,7 +176,7 @@ export function genProblem(kind: GenKind, o: GenOptions): Problem {
         checkRank(o, n1, n2);
         checkPsdTruth(o, n1, n2);
         return completion({
-          n1, n2, m, rank: o.rank, truth: truthSpec(o), spectrumDecay: o.spectrumDecay, sampling: o.sampling,
+          n1, n2, m, rank: o.rank, truth: truthSpec(o), spectrumDecay: o.spectrumDecay, truthNorm: o.truthNorm, sampling: o.sampling,
           powerLawExponent: o.powerlawExponent, symmetric: o.psd ?? false, noise: o.noise, testFraction: o.testFraction, seed,
         });
       }
@@ -235,10 +239,12 @@ export function registerGen(program: Command): void {
     .option('--rank <r>', 'rank of the ground truth (default 5; psd-spectrum: n)', positiveInt('--rank'))
     .option('--truth <kind>', 'asymmetric | psd | psd-spectrum | file:PATH (X_star, W or X of an .npz)', truthOption)
     .option('--spectrum-decay <a>', 'psd-spectrum eigenvalues k^-a (default 1.5)', finiteNumber('--spectrum-decay'))
-    .option('--scale <scale>', 'sensing entries: arora = N(0, 1/n^2), unit = N(0, 1) (default arora)', choice('--scale', ['arora', 'unit'] as const))
+    .option('--truth-norm <f>', 'Frobenius norm of the generated truth (default sqrt(n1 n2))', positiveNumber('--truth-norm'))
+    .option('--scale <scale>', 'sensing entries: arora = N(0, 1/n^2), unit = N(0, 1), isometric = N(0, 1/m) (default arora)', choice('--scale', ['arora', 'unit', 'isometric'] as const))
     .option('--symmetric', 'sensing: symmetrize each A_i, (A + A^T)/2')
     .option('--psd', 'the PSD setting (completion: symmetric sampling, observing (i,j) observes (j,i))')
     .option('--noise <sigma>', 'standard deviation of Gaussian noise on y (default 0)', nonNegativeNumber('--noise'))
+    .option('--noise-relative <level>', 'sensing: Gaussian noise with ||noise|| = level ||A(X_star)|| exactly', nonNegativeNumber('--noise-relative'))
     .option('--sampling <how>', 'completion: uniform | powerlaw (default uniform)', choice('--sampling', ['uniform', 'powerlaw'] as const))
     .option('--powerlaw-exponent <a>', 'powerlaw: p_i proportional to rank^-a (default 1)', nonNegativeNumber('--powerlaw-exponent'))
     .option('--test-fraction <f>', 'completion: fraction of the unobserved entries held out as test entries (default 0)', fraction('--test-fraction', false))

@@ -24,6 +24,8 @@ interface TrainOptions {
   radius?: number;
   init?: string;
   initScale?: number;
+  initStd?: number;
+  positiveDet?: boolean;
   xi?: number;
   initRank?: number;
   optimizer: (typeof OPTIMIZERS)[number];
@@ -37,8 +39,12 @@ interface TrainOptions {
   loss: LossKind;
   maxIters?: number;
   stopLoss?: number;
+  stallWindow?: number;
+  stallRtol?: number;
   logEvery: number;
   logPerDecade?: number;
+  logPerLossDecade?: number;
+  logMatrix?: boolean;
   logSingular: number;
   checkpointEvery?: number;
   seed: number;
@@ -75,18 +81,26 @@ function initConfig(o: TrainOptions): InitConfig {
     return { kind: 'file', file };
   }
   const scale = o.initScale ?? 1e-3;
+  if (o.initStd !== undefined && text !== 'normal-end-to-end') throw new Error(`--init-std: only for --init normal-end-to-end, got --init ${text}`);
+  const det = o.positiveDet === true ? { positiveDet: true } : {};
+  if (o.positiveDet === true && !['gaussian', 'normal-end-to-end', 'orthogonal', 'balanced', 'scaled-direction'].includes(text)) {
+    throw new Error(`--positive-det: only for the random initializations (gaussian, normal-end-to-end, orthogonal, balanced, scaled-direction), got --init ${text}`);
+  }
   switch (text) {
-    case 'gaussian':
     case 'identity':
+      return { kind: text, scale };
+    case 'gaussian':
     case 'orthogonal':
     case 'balanced':
-      return { kind: text, scale };
+      return { kind: text, scale, ...det };
+    case 'normal-end-to-end':
+      return { kind: 'normal-end-to-end', std: o.initStd ?? 1e-3, ...det };
     case 'scaled-direction':
-      return { kind: 'scaled-direction', xi: o.xi ?? 1e-3 };
+      return { kind: 'scaled-direction', xi: o.xi ?? 1e-3, ...det };
     case 'svd':
       return o.initRank !== undefined ? { kind: 'svd', rank: o.initRank } : { kind: 'svd' };
     default:
-      throw new Error(`--init: expected gaussian, identity, orthogonal, balanced, scaled-direction, svd or file:PATH, got "${text}"`);
+      throw new Error(`--init: expected gaussian, normal-end-to-end, identity, orthogonal, balanced, scaled-direction, svd or file:PATH, got "${text}"`);
   }
 }
 
@@ -125,9 +139,13 @@ export function trainConfigFromOptions(o: TrainOptions): TrainRunConfig {
     train: {
       maxIters: o.maxIters ?? 10000,
       ...(o.stopLoss !== undefined ? { stopLoss: o.stopLoss } : {}),
+      ...(o.stallWindow !== undefined ? { stallWindow: o.stallWindow } : {}),
+      ...(o.stallRtol !== undefined ? { stallRtol: o.stallRtol } : {}),
       logEvery: o.logEvery,
       ...(o.logPerDecade !== undefined ? { logPerDecade: o.logPerDecade } : {}),
+      ...(o.logPerLossDecade !== undefined ? { logPerLossDecade: o.logPerLossDecade } : {}),
       logSingular: o.logSingular,
+      ...(o.logMatrix === true ? { logMatrix: true } : {}),
       ...(o.checkpointEvery !== undefined ? { checkpointEvery: o.checkpointEvery } : {}),
     },
     seed: o.seed,
@@ -161,8 +179,10 @@ export function registerTrain(program: Command): void {
     .option('--widths <list>', 'hidden widths d_1..d_(N-1) of the deep model, e.g. 100,100', positiveIntList('--widths'))
     .option('--width <k>', 'k of U (n x k) for psd, asymmetric and udu', positiveInt('--width'))
     .option('--radius <r>', 'Frobenius radius of U for udu (default 1)', positiveNumber('--radius'))
-    .option('--init <kind>', 'gaussian | identity | orthogonal | balanced | scaled-direction | svd | file:F.npz (default gaussian)')
+    .option('--init <kind>', 'gaussian | normal-end-to-end | identity | orthogonal | balanced | scaled-direction | svd | file:F.npz (default gaussian)')
     .option('--init-scale <s>', 'init scale (Arora et al.: ||W(0)||_F ~ s sqrt(n)); default 1e-3', positiveNumber('--init-scale'))
+    .option('--init-std <s>', 'normal-end-to-end: standard deviation of the entries of W(0) (default 1e-3)', positiveNumber('--init-std'))
+    .option('--positive-det', 'redraw the (random) initialization until det(W(0)) > 0 (square problems)')
     .option('--xi <xi>', 'Frobenius norm of U_0 for scaled-direction (default 1e-3)', positiveNumber('--xi'))
     .option('--init-rank <r>', 'rank of the svd start', positiveInt('--init-rank'))
     .option('--optimizer <name>', 'gd | grouprmsprop | momentum | adam', choice('--optimizer', OPTIMIZERS), 'gd')
@@ -176,8 +196,12 @@ export function registerTrain(program: Command): void {
     .option('--loss <kind>', 'mse | half-sse', choice('--loss', LOSSES), 'mse')
     .option('--max-iters <n>', 'maximum number of steps (default 10000)', nonNegativeInt('--max-iters'))
     .option('--stop-loss <l>', 'stop when the training loss falls below this', nonNegativeNumber('--stop-loss'))
+    .option('--stall-window <k>', 'stop (status stalled) when the loss has not fallen by --stall-rtol in this many steps', positiveInt('--stall-window'))
+    .option('--stall-rtol <r>', 'the relative decrease that counts as progress for --stall-window (default 1e-3)', positiveNumber('--stall-rtol'))
     .option('--log-every <k>', 'log every k steps', positiveInt('--log-every'), 100)
     .option('--log-per-decade <d>', 'also log about d times per decade of steps (for log-step plots)', positiveInt('--log-per-decade'))
+    .option('--log-per-loss-decade <d>', 'also log at the first step below each of 10^(-j/d): d records per decade of loss', positiveInt('--log-per-loss-decade'))
+    .option('--log-matrix', 'record the end-to-end matrix W in every history line (n1 n2 <= 64)')
     .option('--log-singular <k>', 'number of top singular values to log', positiveInt('--log-singular'), 10)
     .option('--checkpoint-every <k>', 'write a resumable checkpoint every k steps', positiveInt('--checkpoint-every'))
     .option('--seed <s>', 'seed of the initialization', nonNegativeInt('--seed'), 0)

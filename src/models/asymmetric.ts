@@ -74,8 +74,8 @@ export class AsymmetricModel implements Model {
   /** A(U V^T) - y into r; returns the loss. */
   private residual(u: Mat, v: Mat, r: Float64Array): number {
     const obj = this.obj;
-    if (obj.productForward) obj.op.applyProductT(u, v, r);
-    else obj.op.apply(this.be.gemm(false, true, 1, u, v, 0, this.w), r);
+    if (!obj.productForward) return obj.applyResidual(this.be.gemm(false, true, 1, u, v, 0, this.w), r);
+    obj.op.applyProductT(u, v, r);
     return obj.finish(r);
   }
 }

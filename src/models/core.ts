@@ -65,7 +65,12 @@ export function checkParams(
   if (params.length !== names.length) {
     throw new RangeError(`${where}: expected ${names.length} factors (${names.join(', ')}), got ${params.length}`);
   }
-  for (let i = 0; i < names.length; i++) assertShape(`${where}: ${names[i]}`, params[i], shapes[i][0], shapes[i][1]);
+  for (let i = 0; i < names.length; i++) {
+    // The message is built only on failure: this runs every step, and a template string per
+    // factor would be the step's only allocation.
+    const p = params[i], r = shapes[i][0], c = shapes[i][1];
+    if (p.rows !== r || p.cols !== c) assertShape(`${where}: ${names[i]}`, p, r, c);
+  }
 }
 
 /**
@@ -95,6 +100,13 @@ export class Objective {
   readonly choice: SparseChoice;
   /** The loss goes through applyProductT (sparse) rather than through a formed W. */
   readonly productForward: boolean;
+  /**
+   * applyResidual into rGrad also computes the gradient's adjoint, in the same pass over the
+   * measurement matrices (the operator's residualAdjoint: dense and symmetric sensing).
+   */
+  readonly fused: boolean;
+  /** The adjoint computed by the last fused applyResidual, until adjoint() hands it out. */
+  private pending: AdjointResult | undefined;
   private hasGradient = false;
   private dense: Mat | undefined;
   private denseResult: AdjointResult | undefined;
@@ -127,6 +139,23 @@ export class Objective {
     this.productForward = choice === 'always'
       ? sparseOp
       : choice === 'auto' && (op.kind === 'diagonal' || (op.kind === 'completion' && sparseIsCheaper(op.m, op.n1, op.n2, be)));
+    this.fused = typeof op.residualAdjoint === 'function';
+  }
+
+  /**
+   * r <- A(W) - y; returns the loss. Into rGrad with a fused operator, G = gradScale A*(r) is
+   * computed in the same pass and is what the next adjoint() returns.
+   */
+  applyResidual(w: Mat, r: Float64Array): number {
+    if (this.fused && r === this.rGrad) {
+      this.pending = this.op.residualAdjoint!(w, this.y, r, this.gradScale);
+      let s = 0;
+      for (let i = 0; i < r.length; i++) s += r[i] * r[i];
+      return this.loss === 'mse' ? (this.m > 0 ? s / this.m : 0) : 0.5 * s;
+    }
+    if (r === this.rGrad) this.pending = undefined;
+    this.op.apply(w, r);
+    return this.finish(r);
   }
 
   /** r <- r - y (r holds A(W) on entry); returns the loss. */
@@ -148,7 +177,9 @@ export class Objective {
    */
   adjoint(): AdjointResult {
     this.hasGradient = true;
-    const g = this.op.adjoint(this.rGrad, this.gradScale);
+    const pending = this.pending;
+    this.pending = undefined;
+    const g = pending ?? this.op.adjoint(this.rGrad, this.gradScale);
     if (this.op.kind === 'diagonal' && g.kind === 'dense' && this.choice !== 'never') return this.diagonalAsSparse(g.mat);
     return g;
   }

@@ -156,9 +156,9 @@ export class DeepModel implements Model {
   /** A(W) - y into r; returns the loss. */
   private residual(params: readonly Mat[], r: Float64Array): number {
     const op = this.obj.op, N = this.depth;
-    if (N === 1) op.apply(params[0], r);
-    else if (this.sparseSchedule) op.applyProductT(params[N - 1], this.transposedSuffix(params), r);
-    else op.apply(this.be.gemm(false, false, 1, params[N - 1], this.suffix(params), 0, this.wBuf), r);
+    if (N === 1) return this.obj.applyResidual(params[0], r);
+    if (!this.sparseSchedule) return this.obj.applyResidual(this.be.gemm(false, false, 1, params[N - 1], this.suffix(params), 0, this.wBuf), r);
+    op.applyProductT(params[N - 1], this.transposedSuffix(params), r);
     return this.obj.finish(r);
   }
 

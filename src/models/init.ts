@@ -1,7 +1,8 @@
 /**
- * Initial points for every model: gaussian (the Arora convention), identity,
- * orthogonal, balanced, scaled direction (Hou et al.), the SVD start from A*(y)
- * (Gunasekar et al.), and factors read from a factor file.
+ * Initial points for every model: gaussian (the Arora convention), normal-end-to-end
+ * (Razin and Cohen's), identity, orthogonal, balanced, scaled direction (Hou et al.), the
+ * SVD start from A*(y) (Gunasekar et al.), and factors read from a factor file; the random
+ * ones optionally redrawn until det(W(0)) > 0.
  */
 
 import type { Backend } from '../linalg/backend.js';
@@ -16,17 +17,79 @@ import type { Model } from './model.js';
 
 /**
  * How to initialize. `scale` is the Arora et al. init scale (||W(0)||_F ~ scale sqrt(n));
- * `xi` the Frobenius norm of every factor (Hou et al.); `rank` the rank of the SVD start;
- * `factors` a factor file's arrays by name (W1..WN, U, V, D).
+ * `std` the standard deviation of every entry of W(0) (Razin and Cohen); `xi` the Frobenius
+ * norm of every factor (Hou et al.); `rank` the rank of the SVD start; `factors` a factor
+ * file's arrays by name (W1..WN, U, V, D). `positiveDet` (the random kinds): redraw, from the
+ * same stream, until det(W(0)) > 0.
  */
 export type InitSpec =
-  | { kind: 'gaussian'; scale: number }
+  | { kind: 'gaussian'; scale: number; positiveDet?: boolean }
+  | { kind: 'normal-end-to-end'; std: number; positiveDet?: boolean }
   | { kind: 'identity'; scale: number }
-  | { kind: 'orthogonal'; scale: number }
-  | { kind: 'balanced'; scale: number }
-  | { kind: 'scaled-direction'; xi: number }
+  | { kind: 'orthogonal'; scale: number; positiveDet?: boolean }
+  | { kind: 'balanced'; scale: number; positiveDet?: boolean }
+  | { kind: 'scaled-direction'; xi: number; positiveDet?: boolean }
   | { kind: 'svd'; rank?: number }
   | { kind: 'file'; factors: Map<string, Mat> };
+
+/** The init kinds that draw from the random stream (and so may take positiveDet). */
+export const RANDOM_INIT_KINDS = ['gaussian', 'normal-end-to-end', 'orthogonal', 'balanced', 'scaled-direction'] as const;
+
+/** Draws of a positiveDet initialization before giving up (each has det > 0 with probability about 1/2). */
+export const POSITIVE_DET_ATTEMPTS = 1000;
+
+/**
+ * The per-factor standard deviation s of `normal-end-to-end`: the entries of a product of
+ * independent factors with i.i.d. N(0, s^2) entries, F_N ... F_1 with F_j of shape
+ * d_j x d_(j-1), have variance s^(2N) d_1 d_2 ... d_(N-1) (each entry is a sum over
+ * d_1 ... d_(N-1) index paths of products of N independent zero-mean factors; distinct
+ * paths are uncorrelated). So s = (std^2 / (d_1 ... d_(N-1)))^(1/(2N)); for N factors of
+ * size d x d that is (std^2 / d^(N-1))^(1/(2N)).
+ *
+ * @example
+ * endToEndFactorStd(1e-3, [2, 2, 2, 2, 2]); // depth 4, 2x2: (1e-6 / 8)^(1/8)
+ */
+export function endToEndFactorStd(std: number, dims: readonly number[]): number {
+  const N = dims.length - 1;
+  if (std === 0) return 0;
+  let logHidden = 0;
+  for (let j = 1; j < N; j++) logHidden += Math.log(dims[j]);
+  return Math.exp((2 * Math.log(std) - logHidden) / (2 * N));
+}
+
+/**
+ * The determinant of a square matrix, by Gaussian elimination with partial pivoting on a
+ * copy (O(n^3); meant for the small matrices positiveDet applies to, and tests).
+ *
+ * @example
+ * determinant(matFrom([[1, 2], [3, 4]])); // -2
+ */
+export function determinant(a: Mat): number {
+  const n = a.rows;
+  if (a.cols !== n) throw new RangeError(`determinant: expected a square matrix, got ${a.rows}x${a.cols}`);
+  const m = a.data.slice();
+  let det = 1;
+  for (let c = 0; c < n; c++) {
+    let pivot = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(m[r * n + c]) > Math.abs(m[pivot * n + c])) pivot = r;
+    const p = m[pivot * n + c];
+    if (p === 0) return 0;
+    if (pivot !== c) {
+      for (let j = 0; j < n; j++) {
+        const t = m[c * n + j];
+        m[c * n + j] = m[pivot * n + j];
+        m[pivot * n + j] = t;
+      }
+      det = -det;
+    }
+    det *= p;
+    for (let r = c + 1; r < n; r++) {
+      const f = m[r * n + c] / p;
+      if (f !== 0) for (let j = c; j < n; j++) m[r * n + j] -= f * m[c * n + j];
+    }
+  }
+  return det;
+}
 
 /**
  * The matrices whose product is W, seen as a chain W = F_N ... F_1 with F_j of shape
@@ -229,6 +292,10 @@ function fileInit(factors: Map<string, Mat>, model: Model): Mat[] {
  *   E ||W(0)||_F^2 = scale^2 n exactly; with every width n this is DESIGN's
  *   s = scale^(1/N) / sqrt(n). (psd: U and U^T are not independent, and E ||U U^T||_F^2 is
  *   larger by (n + k + 1) / n, about 2 at k = n.) udu: D = 1.
+ * - `normal-end-to-end` (Razin and Cohen): every factor i.i.d. N(0, s^2), drawn in factor
+ *   order like `gaussian`, with s such that every entry of W(0) has standard deviation `std`:
+ *   s = (std^2 / (d_1 ... d_(N-1)))^(1/(2N)) (endToEndFactorStd). Deep and asymmetric models
+ *   only (their factors are independent; U U^T's are not).
  * - `identity`: every factor scale^(1/N) times the leading identity block; udu: D = 1.
  * - `orthogonal`: every factor scale^(1/N) times a Haar-random matrix with orthonormal
  *   columns (tall or square) or rows (wide); udu: D = 1.
@@ -252,6 +319,12 @@ function fileInit(factors: Map<string, Mat>, model: Model): Mat[] {
  *   1 x k or k x 1. A missing factor, a factor another model would have (e.g. W4 for
  *   depth 3), a wrong shape or a non-finite value is a one-line error naming the factor.
  *
+ * `positiveDet: true` (gaussian, normal-end-to-end, orthogonal, balanced, scaled-direction;
+ * square problems): the whole draw is repeated, continuing the same random stream, until
+ * det(W(0)) > 0 (Razin and Cohen's initialization), at most POSITIVE_DET_ATTEMPTS times. So
+ * the result is a deterministic function of the seed. A hidden width below n makes W(0)
+ * singular, which is an error up front.
+ *
  * Initial points are not projected: call model.project for udu.
  *
  * @example
@@ -264,6 +337,26 @@ export function initialize(spec: InitSpec, model: Model, problem: Problem, rng: 
     throw new RangeError(`problem: the model is ${model.n1}x${model.n2} but the problem is ${problem.n1}x${problem.n2}`);
   }
   if (spec === null || typeof spec !== 'object') throw new RangeError(`init: expected an init spec object, got ${String(spec)}`);
+  const positiveDet = (spec as { positiveDet?: unknown }).positiveDet;
+  if (positiveDet === undefined || positiveDet === false) return draw(spec, model, problem, rng, be);
+  if (positiveDet !== true) throw new RangeError(`positiveDet: expected true or false, got ${String(positiveDet)}`);
+  if (!(RANDOM_INIT_KINDS as readonly string[]).includes(spec.kind)) {
+    throw new RangeError(`positiveDet: applies to the random kinds (${RANDOM_INIT_KINDS.join(', ')}), got "${spec.kind}"`);
+  }
+  const { n1, n2 } = model;
+  if (n1 !== n2) throw new RangeError(`positiveDet: needs a square problem (det(W)), got ${n1}x${n2}`);
+  const narrowest = Math.min(...chainOf(model).dims);
+  if (narrowest < n1) throw new RangeError(`positiveDet: a width of ${narrowest} below n = ${n1} makes det(W(0)) = 0 always`);
+  const w = zeros(n1, n2);
+  for (let attempt = 0; attempt < POSITIVE_DET_ATTEMPTS; attempt++) {
+    const params = draw(spec, model, problem, rng, be);
+    if (determinant(model.endToEnd(params, w)) > 0) return params;
+  }
+  throw new RangeError(`positiveDet: no draw with det(W(0)) > 0 in ${POSITIVE_DET_ATTEMPTS} attempts (is the scale 0?)`);
+}
+
+/** One draw of an initialization (no positiveDet). */
+function draw(spec: InitSpec, model: Model, problem: Problem, rng: Random, be: Backend): Mat[] {
   switch (spec.kind) {
     case 'gaussian': {
       const scale = checkScale('scale', spec.scale);
@@ -272,6 +365,14 @@ export function initialize(spec: InitSpec, model: Model, problem: Problem, rng: 
       let logProd = 0;
       for (const d of dims) logProd += Math.log(d);
       const s = scale === 0 ? 0 : Math.exp((2 * Math.log(scale) + logN - logProd) / (2 * N));
+      return perFactor(model, (r, c) => rng.normalMat(r, c, s));
+    }
+    case 'normal-end-to-end': {
+      const std = checkScale('std', spec.std);
+      if (model.kind !== 'deep' && model.kind !== 'asymmetric') {
+        throw new RangeError(`init: normal-end-to-end needs independent factors (deep or asymmetric), got a ${model.kind} model`);
+      }
+      const s = endToEndFactorStd(std, chainOf(model).dims);
       return perFactor(model, (r, c) => rng.normalMat(r, c, s));
     }
     case 'identity': {
@@ -298,7 +399,7 @@ export function initialize(spec: InitSpec, model: Model, problem: Problem, rng: 
       return fileInit(spec.factors, model);
     default:
       throw new RangeError(
-        `init: expected "gaussian", "identity", "orthogonal", "balanced", "scaled-direction", "svd" or "file", ` +
+        `init: expected "gaussian", "normal-end-to-end", "identity", "orthogonal", "balanced", "scaled-direction", "svd" or "file", ` +
           `got "${String((spec as { kind?: unknown }).kind)}"`,
       );
   }

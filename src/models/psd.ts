@@ -80,8 +80,8 @@ export class PsdModel implements Model {
   /** A(U U^T) - y into r; returns the loss. */
   private residual(u: Mat, r: Float64Array): number {
     const obj = this.obj;
-    if (obj.productForward) obj.op.applyProductT(u, u, r);
-    else obj.op.apply(this.be.gemm(false, true, 1, u, u, 0, this.w), r);
+    if (!obj.productForward) return obj.applyResidual(this.be.gemm(false, true, 1, u, u, 0, this.w), r);
+    obj.op.applyProductT(u, u, r);
     return obj.finish(r);
   }
 }

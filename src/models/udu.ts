@@ -125,8 +125,8 @@ export class UduModel implements Model {
   private residual(u: Mat, d: Mat, r: Float64Array): number {
     const obj = this.obj;
     const ud = this.scaleColumns(u, d);
-    if (obj.productForward) obj.op.applyProductT(ud, u, r);
-    else obj.op.apply(this.be.gemm(false, true, 1, ud, u, 0, this.w), r);
+    if (!obj.productForward) return obj.applyResidual(this.be.gemm(false, true, 1, ud, u, 0, this.w), r);
+    obj.op.applyProductT(ud, u, r);
     return obj.finish(r);
   }
 }

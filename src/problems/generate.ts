@@ -32,6 +32,29 @@ import type { HeldOutEntries, Problem } from './problem.js';
 // Options
 // ---------------------------------------------------------------------------
 
+/** How Gaussian measurement entries are scaled (see SensingOptions.scale). */
+export type MeasurementScale = 'arora' | 'unit' | 'isometric';
+
+/**
+ * The standard deviation of the measurement entries for a scale: `arora` 1/sqrt(entries of
+ * the matrix), `unit` 1, `isometric` 1/sqrt(m).
+ *
+ * @example
+ * measurementStd('isometric', 900, 100 * 100); // 1/30
+ */
+export function measurementStd(scale: MeasurementScale, m: number, entries: number): number {
+  switch (scale) {
+    case 'arora':
+      return 1 / Math.sqrt(entries);
+    case 'unit':
+      return 1;
+    case 'isometric':
+      return 1 / Math.sqrt(m);
+    default:
+      throw new RangeError(`scale: expected arora, unit or isometric, got "${String(scale)}"`);
+  }
+}
+
 /**
  * The ground truth: `asymmetric` (Arora et al.: U V^T / sqrt(r), Gaussian U, V),
  * `psd` (U U^T, Gaussian U), `psd-spectrum` (Haar eigenvectors, eigenvalues
@@ -49,6 +72,11 @@ interface TruthOptions {
   truth?: TruthSpec;
   /** The exponent of the psd-spectrum eigenvalues k^-decay. Default 1.5. */
   spectrumDecay?: number;
+  /**
+   * The Frobenius norm of a generated truth (it is drawn as usual, then rescaled; the draws
+   * do not change). Default sqrt(n1 n2). Not for a given truth (used as is).
+   */
+  truthNorm?: number;
   /** Standard deviation of the Gaussian noise added to y. Default 0. */
   noise?: number;
   seed: number;
@@ -61,8 +89,19 @@ interface TruthOptions {
 export interface SensingOptions extends TruthOptions {
   /** Number of measurements. */
   m: number;
-  /** `arora`: A_i entries N(0, 1/(n1 n2)) (N(0, 1/n^2) for n x n, Arora et al.); `unit`: N(0, 1). Default 'arora'. */
-  scale?: 'arora' | 'unit';
+  /**
+   * `arora`: A_i entries N(0, 1/(n1 n2)) (N(0, 1/n^2) for n x n, Arora et al.); `unit`: N(0, 1);
+   * `isometric`: N(0, 1/m), so that E ||A(X)||^2 = ||X||_F^2 for every X (symmetric
+   * measurements: for every symmetric X), i.e. A is nearly an isometry on low-rank
+   * matrices once m is large against their degrees of freedom. Default 'arora'.
+   */
+  scale?: MeasurementScale;
+  /**
+   * Noise relative to the clean measurements: y = b# + omega with omega = level ||b#|| z / ||z||,
+   * z standard Gaussian (from the noise stream), so ||omega||_2 = level ||b#||_2 exactly.
+   * Not together with a non-zero `noise`. Default 0.
+   */
+  noiseRelative?: number;
   /** Replace each A_i by (A_i + A_i^T)/2 (Gunasekar et al., Hou et al.); needs n1 = n2. The operator is then stored packed. Default false. */
   symmetric?: boolean;
   /** The PSD setting flag of the problem. Default: true exactly when the truth is psd or psd-spectrum. */
@@ -87,8 +126,8 @@ export interface CommutingOptions {
   m: number;
   /** Number of non-zero diagonal entries of the truth. Default min(5, n). */
   rank?: number;
-  /** `arora`: a_i entries N(0, 1/n^2); `unit`: N(0, 1). Default 'arora'. */
-  scale?: 'arora' | 'unit';
+  /** `arora`: a_i entries N(0, 1/n^2); `unit`: N(0, 1); `isometric`: N(0, 1/m) (E ||A(X)||^2 = ||X||_F^2 for diagonal X). Default 'arora'. */
+  scale?: MeasurementScale;
   noise?: number;
   seed: number;
   /** Seeds the measurements and the noise instead of `seed`. */
@@ -162,6 +201,7 @@ function asymmetry(x: Mat): number {
 function makeTruth(o: TruthOptions, spec: TruthSpec, rng: Random, be: Backend, wantPsd: boolean): Mat {
   const { n1, n2 } = o;
   if (typeof spec === 'object') {
+    if (o.truthNorm !== undefined) throw new RangeError('truthNorm: only for a generated truth (a given truth is used as is)');
     const x = spec.xStar;
     if (x.rows !== n1 || x.cols !== n2) throw new RangeError(`truth: expected a ${n1}x${n2} matrix, got ${x.rows}x${x.cols}`);
     for (let i = 0; i < x.data.length; i++) {
@@ -191,16 +231,34 @@ function makeTruth(o: TruthOptions, spec: TruthSpec, rng: Random, be: Backend, w
   if (!Number.isInteger(rank) || rank < 1 || rank > Math.min(n1, n2)) {
     throw new RangeError(`rank: expected an integer in [1, ${Math.min(n1, n2)}] for a ${n1}x${n2} matrix, got ${rank}`);
   }
-  if (spec === 'asymmetric') return aroraTruth(rng, n1, n2, rank, be);
-  if (spec === 'psd') return psdTruth(rng, n1, rank, be);
+  const norm = o.truthNorm;
+  if (norm !== undefined && !(Number.isFinite(norm) && norm > 0)) throw new RangeError(`truthNorm: expected a positive finite number, got ${norm}`);
+  const rescale = (x: Mat): Mat => (norm === undefined ? x : scaleToFrobenius(x, norm));
+  if (spec === 'asymmetric') return rescale(aroraTruth(rng, n1, n2, rank, be));
+  if (spec === 'psd') return rescale(psdTruth(rng, n1, rank, be));
   const decay = o.spectrumDecay ?? 1.5;
   if (!Number.isFinite(decay)) throw new RangeError(`spectrumDecay: expected a finite number, got ${decay}`);
-  return scaleToFrobenius(psdWithSpectrum(rng, n1, powerLawSpectrum(rank, decay), be), n1);
+  return scaleToFrobenius(psdWithSpectrum(rng, n1, powerLawSpectrum(rank, decay), be), norm ?? n1);
 }
 
 function addNoise(y: Float64Array, sigma: number, rng: Random): void {
   if (sigma === 0) return;
   for (let i = 0; i < y.length; i++) y[i] += sigma * rng.normal();
+}
+
+/** y <- y + omega with ||omega|| = level ||y|| exactly (omega along a standard Gaussian draw). */
+function addRelativeNoise(y: Float64Array, level: number, rng: Random): void {
+  if (level === 0) return;
+  const z = new Float64Array(y.length);
+  rng.fillNormal(z);
+  let zz = 0, yy = 0;
+  for (let i = 0; i < y.length; i++) {
+    zz += z[i] * z[i];
+    yy += y[i] * y[i];
+  }
+  if (zz === 0) return;
+  const c = (level * Math.sqrt(yy)) / Math.sqrt(zz);
+  for (let i = 0; i < y.length; i++) y[i] += c * z[i];
 }
 
 /** A guard against tensors that cannot be allocated: 2^31 doubles is 16 GiB. */
@@ -216,14 +274,20 @@ function checkTensorSize(m: number, entries: number, what: string): void {
 /**
  * Matrix sensing: y_i = <A_i, W*> + noise * N(0, 1) with i.i.d. Gaussian A_i, scaled
  * (`arora`: variance 1/(n1 n2), so with ||W*||_F = sqrt(n1 n2) each y_i has unit
- * variance; `unit`: variance 1) and optionally symmetrized, (A_i + A_i^T)/2 of the
- * same Gaussian draws. A_i is drawn in full (row-major) in both cases, so the
- * symmetric problem is the symmetrization of the plain one with the same seed.
+ * variance; `unit`: variance 1; `isometric`: variance 1/m) and optionally symmetrized,
+ * (A_i + A_i^T)/2 of the same Gaussian draws. A_i is drawn in full (row-major) in both
+ * cases, so the symmetric problem is the symmetrization of the plain one with the same
+ * seed. For symmetric X, <(B + B^T)/2, X> = <B, X>, so symmetrizing keeps E <A_i, X>^2 =
+ * variance ||X||_F^2: with `isometric`, E ||A(X)||^2 = ||X||_F^2 (every X when not
+ * symmetrized, every symmetric X when symmetrized). With `noiseRelative` the noise is
+ * rescaled to ||y - A(W*)|| = noiseRelative ||A(W*)|| exactly.
  *
  * @throws RangeError naming the bad option.
  * @example
  * const p = sensing({ n1: 100, n2: 100, m: 2000, rank: 5, seed: 1 }); // Arora et al.
  * const q = sensing({ n1: 50, n2: 50, m: 500, rank: 2, truth: 'psd', symmetric: true, seed: 1 }); // Gunasekar et al.
+ * const h = sensing({ n1: 100, n2: 100, m: 900, rank: 3, truth: 'psd', symmetric: true, scale: 'isometric',
+ *   truthNorm: 1, noiseRelative: 1e-2, seed: 0 }); // Hou et al.
  */
 export function sensing(o: SensingOptions): Problem {
   const { n1, n2, m } = o;
@@ -232,8 +296,11 @@ export function sensing(o: SensingOptions): Problem {
   intAtLeast('m', m, 1);
   const noise = o.noise ?? 0;
   nonNegative('noise', noise);
+  const noiseRelative = o.noiseRelative ?? 0;
+  nonNegative('noiseRelative', noiseRelative);
+  if (noise > 0 && noiseRelative > 0) throw new RangeError(`noiseRelative: give either noise (absolute) or noiseRelative, got noise = ${noise} and noiseRelative = ${noiseRelative}`);
   const scaleKind = o.scale ?? 'arora';
-  if (scaleKind !== 'arora' && scaleKind !== 'unit') throw new RangeError(`scale: expected arora or unit, got "${String(scaleKind)}"`);
+  const std = measurementStd(scaleKind, m, n1 * n2);
   const symmetric = o.symmetric ?? false;
   if (symmetric && n1 !== n2) throw new RangeError(`symmetric: symmetric measurements need n1 = n2, got ${n1}x${n2}`);
   const spec = o.truth ?? 'asymmetric';
@@ -244,7 +311,6 @@ export function sensing(o: SensingOptions): Problem {
   const rng = streams(o.seed, o.samplingSeed);
   const xStar = makeTruth(o, spec, rng.truth, be, psd);
 
-  const std = scaleKind === 'arora' ? 1 / Math.sqrt(n1 * n2) : 1;
   let op: MeasurementOperator;
   if (symmetric) {
     const n = n1, s = packedSize(n);
@@ -267,6 +333,7 @@ export function sensing(o: SensingOptions): Problem {
   }
   const y = op.apply(xStar, new Float64Array(m));
   addNoise(y, noise, rng.noise);
+  addRelativeNoise(y, noiseRelative, rng.noise);
   return { n1, n2, op, y, xStar, psd };
 }
 
@@ -605,15 +672,14 @@ export function commuting(o: CommutingOptions): Problem {
   if (!Number.isInteger(rank) || rank < 1 || rank > n) throw new RangeError(`rank: expected an integer in [1, ${n}], got ${rank}`);
   const noise = o.noise ?? 0;
   nonNegative('noise', noise);
-  const scaleKind = o.scale ?? 'arora';
-  if (scaleKind !== 'arora' && scaleKind !== 'unit') throw new RangeError(`scale: expected arora or unit, got "${String(scaleKind)}"`);
+  const std = measurementStd(o.scale ?? 'arora', m, n * n);
   checkTensorSize(m, n, 'the diagonal measurements');
   const rng = streams(o.seed, o.samplingSeed);
   const d = diagonalPsdTruth(rng.truth, n, rank);
   const xStar = zeros(n, n);
   for (let j = 0; j < n; j++) xStar.data[j * n + j] = d[j];
   const a = zeros(m, n);
-  rng.measure.fillNormal(a.data, 0, scaleKind === 'arora' ? 1 / n : 1);
+  rng.measure.fillNormal(a.data, 0, std);
   const op = new DiagonalOperator(a);
   const y = op.apply(xStar, new Float64Array(m));
   addNoise(y, noise, rng.noise);

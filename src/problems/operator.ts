@@ -39,6 +39,13 @@ export interface MeasurementOperator {
   applyProductT(left: Mat, rightT: Mat, out: Float64Array): Float64Array;
   /** scale * A*(r), into the operator's own buffer (valid until the next call). */
   adjoint(r: Float64Array, scale: number): AdjointResult;
+  /**
+   * Optional, for operators whose cost is reading their measurement matrices (dense and
+   * symmetric sensing): r <- A(X) - y and scale * A*(r) (into the adjoint's buffer, as
+   * `adjoint` returns it), reading the matrices once instead of twice. Equal to `apply`,
+   * subtracting y and `adjoint` up to rounding.
+   */
+  residualAdjoint?(x: Mat, y: Float64Array, r: Float64Array, scale: number): AdjointResult;
   /** The measurement matrices as a dense [m, n1, n2] tensor (row-major), for files and tests. */
   toDenseTensor(): Float64Array;
 }

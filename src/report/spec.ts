@@ -149,8 +149,11 @@ function axisOf(title: string, log: boolean, horizontal = false): Axis {
   return log ? { title, format: '~g', labelExpr: horizontal ? DECADE_LABEL : LOG_LABEL } : { title };
 }
 
-function scaleOf(log: boolean): Scale {
-  return log ? { type: 'log' } : { zero: false };
+function scaleOf(log: boolean, domain?: readonly [number, number]): Scale {
+  const base: Scale = log ? { type: 'log' } : { zero: false };
+  // An explicit domain is kept as given (no rounding out to nice values, e.g. a log axis
+  // ending at 1e-4 instead of 1e-5).
+  return domain ? { ...base, domain: [domain[0], domain[1]], nice: false } : base;
 }
 
 /** A horizontal reference line (e.g. the nuclear-norm baseline), optionally in one facet only. */
@@ -216,6 +219,8 @@ export interface LineFigureOptions {
   referenceTitle?: string;
   /** Log scales; default 'auto' for both. */
   log?: { x?: LogOption; y?: LogOption };
+  /** Axis ranges [min, max], kept exactly (marks outside are clipped); default: Vega's, rounded out to nice values. */
+  domain?: { x?: readonly [number, number]; y?: readonly [number, number] };
   /** Panel size in pixels (default 360 x 240). */
   width?: number;
   height?: number;
@@ -299,8 +304,9 @@ export function lineFigure(o: LineFigureOptions): TopLevelSpec {
 
   const xTicks = o.xTicks?.filter((t) => Number.isFinite(t) && (!logX || t > 0));
   const xAxis: Axis = xTicks ? { ...axisOf(o.xTitle ?? o.x, logX), values: xTicks, labelExpr: TICK_LABEL } : axisOf(o.xTitle ?? o.x, logX, true);
-  const x: Encoding['x'] = { field: '__x', type: 'quantitative', scale: scaleOf(logX), axis: xAxis };
-  const y = (field: string): Encoding['y'] => ({ field, type: 'quantitative', scale: scaleOf(logY), axis: axisOf(o.yTitle ?? o.y, logY) });
+  const x: Encoding['x'] = { field: '__x', type: 'quantitative', scale: scaleOf(logX, o.domain?.x), axis: xAxis };
+  const y = (field: string): Encoding['y'] => ({ field, type: 'quantitative', scale: scaleOf(logY, o.domain?.y), axis: axisOf(o.yTitle ?? o.y, logY) });
+  const clip = o.domain?.x !== undefined || o.domain?.y !== undefined ? { clip: true } : {};
   // The legend comes from the line layer (a line, or a dot with markers);
   // the band layer shares the scale but not its translucent legend symbol.
   const colorDef = (legend: boolean): Encoding['color'] =>
@@ -322,26 +328,26 @@ export function lineFigure(o: LineFigureOptions): TopLevelSpec {
   if (o.band) {
     layers.push({
       transform: [kind('line')],
-      mark: { type: 'area', opacity: 0.18, ...fixedColor },
+      mark: { type: 'area', opacity: 0.18, ...fixedColor, ...clip },
       encoding: defined({ x, y: y('__lo'), y2: { field: '__hi' }, color: colorDef(false), detail }),
     });
   }
   layers.push({
     transform: [kind('line')],
-    mark: { type: 'line', ...(o.points ? { point: { size: 22 } } : {}), ...fixedColor },
+    mark: { type: 'line', ...(o.points ? { point: { size: 22 } } : {}), ...fixedColor, ...clip },
     encoding: defined({ x, y: y('__y'), color: colorDef(true), detail }),
   });
   if ((o.rules ?? []).length > 0) {
     layers.push({
       transform: [kind('rule')],
-      mark: { type: 'rule', color: REFERENCE_COLOR, strokeWidth: 1.25 },
+      mark: { type: 'rule', color: REFERENCE_COLOR, strokeWidth: 1.25, ...clip },
       encoding: { y: y('__y'), strokeDash },
     });
   }
   if ((o.curves ?? []).length > 0) {
     layers.push({
       transform: [kind('curve')],
-      mark: { type: 'line', color: REFERENCE_COLOR, strokeWidth: 1.25 },
+      mark: { type: 'line', color: REFERENCE_COLOR, strokeWidth: 1.25, ...clip },
       encoding: { x, y: y('__y'), strokeDash, detail: { field: '__ref', type: 'nominal' } },
     });
   }

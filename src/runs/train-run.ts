@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Backend } from '../linalg/backend.js';
 import { type Mat, zeros } from '../linalg/mat.js';
 import { backend as defaultBackend } from '../linalg/select.js';
-import { FormatError } from '../io/errors.js';
+import { FileError, FormatError } from '../io/errors.js';
 
 import { matFromNd } from '../io/npz.js';
 import type { NdArray } from '../io/npy.js';
@@ -48,6 +48,8 @@ export interface TrainRunOptions {
   onLog?: (record: HistoryRecord) => void;
   /** Polled every step; true stops the run (status `stopped`) with a checkpoint to resume from. */
   shouldStop?: () => boolean;
+  /** continueTraining: start over instead of failing when the checkpoint files do not match (sweeps). */
+  restartOnBadCheckpoint?: boolean;
   backend?: Backend;
   /** The problem, already built (then config.problem only names it): a sweep generates problems in memory. */
   problem?: Problem;
@@ -109,7 +111,10 @@ export function loopConfig(r: ResolvedTrainConfig): TrainConfig {
   const c: TrainConfig = {
     ...r,
     stopLoss: r.stopLoss ?? undefined,
+    stallWindow: r.stallWindow ?? undefined,
+    stallRtol: r.stallRtol ?? undefined,
     logPerDecade: r.logPerDecade ?? undefined,
+    logPerLossDecade: r.logPerLossDecade ?? undefined,
     checkpointEvery: r.checkpointEvery ?? undefined,
     schattenP: r.schattenP ?? undefined,
   };
@@ -222,8 +227,17 @@ export function continueTraining(config: TrainRunConfig, runDir: string, options
   const t0 = performance.now();
   const p = prepare(config, options.backend ?? defaultBackend(), options.problem);
   const rd = openRunDir(runDir, { resume: true });
-  const ck = rd.readCheckpoint();
-  rd.close();
+  let ck: ReturnType<typeof rd.readCheckpoint>;
+  try {
+    ck = rd.readCheckpoint();
+  } catch (e) {
+    // A process killed between the two files of a checkpoint leaves a pair that does not
+    // match. A sweep then starts the run over: same config, same seeds, same result.
+    if (!(options.restartOnBadCheckpoint && e instanceof FileError)) throw e;
+    ck = null;
+  } finally {
+    rd.close();
+  }
   let state: TrainState | undefined;
   let params: Mat[];
   if (ck) {

@@ -9,11 +9,12 @@
  * default holds it (the library's, the CLI's, or a derived one such as the rank of the
  * truth), in schema order. An optional setting with no default is OMITTED, so that
  * problem, model and init are exactly the library's objects (ModelSpec, InitConfig,
- * generator options) - e.g. model.widths, init.rank of svd, problem.perturbed, and
- * problem.spectrumDecay / powerLawExponent unless the truth / sampling uses them - with
+ * generator options) - e.g. model.widths, init.rank of svd, init.positiveDet, problem.perturbed, and
+ * problem.spectrumDecay / powerLawExponent unless the truth / sampling uses them, and
+ * problem.truthNorm / noiseRelative unless given - with
  * three exceptions that hold null instead, as the library's resolved types do: the
  * absent settings of `train` (it is the library's ResolvedTrainConfig: stopLoss,
- * logPerDecade, checkpointEvery, schattenP) and `nnm.psd` (null = the problem's flag).
+ * stallWindow and stallRtol, logPerDecade, logPerLossDecade, checkpointEvery, schattenP) and `nnm.psd` (null = the problem's flag).
  * The schema accepts null for exactly those, so a saved resolved config reads back to
  * an equal one. `problem.n` (sensing, completion) is a shorthand for n1 = n2 = n,
  * resolved into n1 and n2 and not kept. A missing `name` is omitted.
@@ -265,7 +266,7 @@ function nullable<T extends z.ZodType>(schema: T, description: string) {
 // ---------------------------------------------------------------------------
 
 const TRUTHS = ['asymmetric', 'psd', 'psd-spectrum'] as const;
-const MEASUREMENT_SCALES = ['arora', 'unit'] as const;
+const MEASUREMENT_SCALES = ['arora', 'unit', 'isometric'] as const;
 
 const squareSize = {
   n: optional(integer(1), 'Square size: n1 = n2 = n (a shorthand; give n, or n1 and n2; default 100).'),
@@ -280,6 +281,7 @@ const truthOptions = {
     'Ground truth: asymmetric (U V^T / sqrt(r)), psd (U U^T) or psd-spectrum (eigenvalues k^-spectrumDecay), scaled to ||W*||_F = sqrt(n1 n2). Default asymmetric (psd with psd = true or symmetric completion).',
   ),
   spectrumDecay: optional(finite(), 'Exponent a of the psd-spectrum eigenvalues k^-a (only with truth = "psd-spectrum"; default 1.5).'),
+  truthNorm: optional(positive(), 'Frobenius norm of the ground truth (the same draws, rescaled). Default sqrt(n1 n2).'),
   noise: nonNegative().default(0).describe('Standard deviation of the Gaussian noise added to y.'),
 };
 
@@ -293,7 +295,9 @@ const problemSensing = table({
   ...squareSize,
   m: integer(1).describe('Number of measurements.'),
   ...truthOptions,
-  scale: oneOf(MEASUREMENT_SCALES).default('arora').describe('Measurement entries: arora = N(0, 1/(n1 n2)), unit = N(0, 1).'),
+  noiseRelative: optional(nonNegative(), 'Noise relative to the clean measurements: ||y - A(W*)|| = noiseRelative ||A(W*)|| exactly (not with noise > 0).'),
+  scale: oneOf(MEASUREMENT_SCALES).default('arora')
+    .describe('Measurement entries: arora = N(0, 1/(n1 n2)), unit = N(0, 1), isometric = N(0, 1/m) (E ||A(X)||^2 = ||X||_F^2; symmetric: for symmetric X).'),
   symmetric: boolean().default(false).describe('Symmetrize each A_i, (A_i + A_i^T)/2 (needs n1 = n2).'),
   psd: optional(boolean(), 'The PSD setting flag of the problem. Default: true exactly when the truth is psd or psd-spectrum.'),
 }).describe('Generated matrix sensing (implab gen sensing).');
@@ -315,7 +319,7 @@ const problemCommuting = table({
   n: integer(1).default(100).describe('Size n of the n x n diagonal truth.'),
   m: integer(1).describe('Number of measurements.'),
   rank: optional(integer(1), 'Non-zero diagonal entries of the truth. Default min(5, n).'),
-  scale: oneOf(MEASUREMENT_SCALES).default('arora').describe('Measurement entries: arora = N(0, 1/n^2), unit = N(0, 1).'),
+  scale: oneOf(MEASUREMENT_SCALES).default('arora').describe('Measurement entries: arora = N(0, 1/n^2), unit = N(0, 1), isometric = N(0, 1/m).'),
   noise: nonNegative().default(0).describe('Standard deviation of the Gaussian noise added to y.'),
 }).describe('Generated commuting sensing (implab gen commuting).');
 
@@ -373,14 +377,24 @@ const modelSchema = union('kind', [
 
 const initScale = () => positive().default(1e-3).describe('Init scale s (Arora et al.: ||W(0)||_F ~ s sqrt(n)).');
 
+/** The random kinds' option: redraw until det(W(0)) > 0 (omitted when not given). */
+const positiveDet = () =>
+  optional(boolean(), 'Redraw the whole initialization (continuing the seeded stream) until det(W(0)) > 0 (square problems; Razin and Cohen). Default: no redraw.');
+
 const initSchema = union('kind', [
-  table({ kind: z.literal('gaussian').default('gaussian').describe('i.i.d. Gaussian factors (Arora convention).'), scale: initScale() }),
+  table({ kind: z.literal('gaussian').default('gaussian').describe('i.i.d. Gaussian factors (Arora convention).'), scale: initScale(), positiveDet: positiveDet() }),
+  table({
+    kind: z.literal('normal-end-to-end').describe('i.i.d. Gaussian factors scaled so that every entry of W(0) has standard deviation std (Razin and Cohen; deep and asymmetric models).'),
+    std: positive().default(1e-3).describe('Standard deviation of the entries of the end-to-end matrix W(0).'),
+    positiveDet: positiveDet(),
+  }),
   table({ kind: z.literal('identity').describe('Each factor scale^(1/N) I.'), scale: initScale() }),
-  table({ kind: z.literal('orthogonal').describe('Each factor scale^(1/N) times a Haar-random orthonormal matrix.'), scale: initScale() }),
-  table({ kind: z.literal('balanced').describe('Balanced start (deep and asymmetric models).'), scale: initScale() }),
+  table({ kind: z.literal('orthogonal').describe('Each factor scale^(1/N) times a Haar-random orthonormal matrix.'), scale: initScale(), positiveDet: positiveDet() }),
+  table({ kind: z.literal('balanced').describe('Balanced start (deep and asymmetric models).'), scale: initScale(), positiveDet: positiveDet() }),
   table({
     kind: z.literal('scaled-direction').describe('Every factor xi U_hat / ||U_hat||_F (Hou et al.).'),
     xi: positive().default(1e-3).describe('Frobenius norm of every factor.'),
+    positiveDet: positiveDet(),
   }),
   table({
     kind: z.literal('svd').describe("The top-rank part of t A*(y) (Gunasekar et al.'s start)."),
@@ -417,10 +431,15 @@ const optimizerSchema = union('name', [
 const trainSchema = table({
   maxIters: integer(0).default(10000).describe('Stop after this many updates (status max_iters).'),
   stopLoss: nullable(nonNegative(), 'Stop when the training loss falls below this (status converged).'),
+  stallWindow: nullable(integer(1), 'Stop (status stalled) when the loss has not fallen by the relative amount stallRtol for this many steps.'),
+  stallRtol: nullable(z.number(err('a number in (0, 1)')).gt(0, err('a number in (0, 1)')).lt(1, err('a number in (0, 1)')),
+    'The relative decrease that counts as progress for stallWindow. Default 1e-3 (only with stallWindow).'),
   logEvery: integer(1).default(100).describe('Log every this many steps (and at step 0 and the final step).'),
   logPerDecade: nullable(integer(1), 'Also log about this many steps per decade of steps.'),
+  logPerLossDecade: nullable(integer(1), 'Also log at the first step the loss falls below each of 10^(-j/logPerLossDecade): that many records per decade of loss (and exactly at 1e-2, 1e-3, ...).'),
   logSingular: z.union([integer(0, 'a non-negative integer or "all"'), z.literal('all', err('a non-negative integer or "all"'))], err('a non-negative integer or "all"'))
     .default(10).describe('How many leading singular values to log ("all" = min(n1, n2)).'),
+  logMatrix: boolean().default(false).describe('Record the end-to-end matrix W (row-major) in every history record (n1 n2 <= 64 only).'),
   checkpointEvery: nullable(integer(1), 'Write a resumable checkpoint every this many updates.'),
   divergenceFactor: positive().default(1e10).describe('Diverged when loss > max(divergenceFactor * initial loss, divergenceFloor).'),
   divergenceFloor: positive().default(1e30).describe('See divergenceFactor.'),
@@ -473,6 +492,9 @@ export type RunConfig = z.input<typeof runConfigSchema>;
 
 export type TruthKind = (typeof TRUTHS)[number];
 
+/** How Gaussian measurement entries are scaled (src/problems/generate.ts MeasurementScale). */
+export type MeasurementScaleName = (typeof MEASUREMENT_SCALES)[number];
+
 /**
  * A problem with every default filled in: the generator's options (minus seeds and
  * backend), so it is a src/problems/spec.ts ProblemConfig. spectrumDecay is present
@@ -482,14 +504,14 @@ export type TruthKind = (typeof TRUTHS)[number];
 export type ResolvedProblemConfig =
   | { kind: 'file'; file: string }
   | {
-      kind: 'sensing'; n1: number; n2: number; m: number; rank: number; truth: TruthKind; spectrumDecay?: number;
-      noise: number; scale: 'arora' | 'unit'; symmetric: boolean; psd: boolean;
+      kind: 'sensing'; n1: number; n2: number; m: number; rank: number; truth: TruthKind; spectrumDecay?: number; truthNorm?: number;
+      noise: number; noiseRelative?: number; scale: MeasurementScaleName; symmetric: boolean; psd: boolean;
     }
   | {
-      kind: 'completion'; n1: number; n2: number; m: number; rank: number; truth: TruthKind; spectrumDecay?: number;
+      kind: 'completion'; n1: number; n2: number; m: number; rank: number; truth: TruthKind; spectrumDecay?: number; truthNorm?: number;
       noise: number; sampling: 'uniform' | 'powerlaw'; powerLawExponent?: number; symmetric: boolean; testFraction: number;
     }
-  | { kind: 'commuting'; n: number; m: number; rank: number; scale: 'arora' | 'unit'; noise: number }
+  | { kind: 'commuting'; n: number; m: number; rank: number; scale: MeasurementScaleName; noise: number }
   | { kind: 'razin2x2'; perturbed?: number }
   | { kind: 'movielens'; file: string; rowsAre: 'items' | 'users'; split: RatingsSplit };
 
@@ -500,10 +522,12 @@ export type ResolvedModelConfig =
   | { kind: 'asymmetric'; width: number }
   | { kind: 'udu'; width: number; radius: number };
 
-/** An InitConfig (src/runs/train-run.ts) with every default filled in (svd rank only when given). */
+/** An InitConfig (src/runs/train-run.ts) with every default filled in (svd rank and positiveDet only when given). */
 export type ResolvedInitConfig =
-  | { kind: 'gaussian' | 'identity' | 'orthogonal' | 'balanced'; scale: number }
-  | { kind: 'scaled-direction'; xi: number }
+  | { kind: 'identity'; scale: number }
+  | { kind: 'gaussian' | 'orthogonal' | 'balanced'; scale: number; positiveDet?: boolean }
+  | { kind: 'normal-end-to-end'; std: number; positiveDet?: boolean }
+  | { kind: 'scaled-direction'; xi: number; positiveDet?: boolean }
   | { kind: 'svd'; rank?: number }
   | { kind: 'file'; file: string };
 
@@ -566,12 +590,12 @@ function resolveSize(p: { n?: number; n1?: number; n2?: number }, fail: (key: st
 
 /** The truth-related settings shared by sensing and completion, with the cross-field checks. */
 function resolveTruth(
-  p: { rank?: number; truth?: TruthKind; spectrumDecay?: number },
+  p: { rank?: number; truth?: TruthKind; spectrumDecay?: number; truthNorm?: number },
   n1: number,
   n2: number,
   defaultTruth: TruthKind,
   fail: (key: string, detail: string) => never,
-): { rank: number; truth: TruthKind; spectrumDecay?: number } {
+): { rank: number; truth: TruthKind; spectrumDecay?: number; truthNorm?: number } {
   const truth = p.truth ?? defaultTruth;
   if (isPsdTruth(truth) && n1 !== n2) fail('problem.truth', `expected a square problem for a ${truth} truth, got n1 = ${n1}, n2 = ${n2}`);
   const maxRank = Math.min(n1, n2);
@@ -580,7 +604,8 @@ function resolveTruth(
   if (p.spectrumDecay !== undefined && truth !== 'psd-spectrum') {
     fail('problem.spectrumDecay', `only used with truth = "psd-spectrum", got truth = "${truth}"`);
   }
-  return truth === 'psd-spectrum' ? { rank, truth, spectrumDecay: p.spectrumDecay ?? 1.5 } : { rank, truth };
+  const norm = p.truthNorm !== undefined ? { truthNorm: p.truthNorm } : {};
+  return truth === 'psd-spectrum' ? { rank, truth, spectrumDecay: p.spectrumDecay ?? 1.5, ...norm } : { rank, truth, ...norm };
 }
 
 function resolveProblem(p: Parsed['problem'], samplingSeed: number, fail: (key: string, detail: string) => never): ResolvedProblemConfig {
@@ -595,7 +620,13 @@ function resolveProblem(p: Parsed['problem'], samplingSeed: number, fail: (key: 
       if ((psd || p.symmetric) && n1 !== n2) {
         fail(psd ? 'problem.psd' : 'problem.symmetric', `expected a square problem, got n1 = ${n1}, n2 = ${n2}`);
       }
-      return { kind: 'sensing', n1, n2, m: p.m, ...t, noise: p.noise, scale: p.scale, symmetric: p.symmetric, psd };
+      if (p.noiseRelative !== undefined && p.noiseRelative > 0 && p.noise > 0) {
+        fail('problem.noiseRelative', `expected either noise (absolute) or noiseRelative, got noise = ${p.noise} and noiseRelative = ${p.noiseRelative}`);
+      }
+      return {
+        kind: 'sensing', n1, n2, m: p.m, ...t, noise: p.noise, ...(p.noiseRelative !== undefined ? { noiseRelative: p.noiseRelative } : {}),
+        scale: p.scale, symmetric: p.symmetric, psd,
+      };
     }
     case 'completion': {
       const [n1, n2] = resolveSize(p, fail);
@@ -647,17 +678,24 @@ function resolveModel(m: Parsed['model'], fail: (key: string, detail: string) =>
 }
 
 function resolveInit(i: Parsed['init'], model: ResolvedModelConfig, fail: (key: string, detail: string) => never): ResolvedInitConfig {
+  const det = (o: { positiveDet?: boolean }) => (o.positiveDet === undefined ? {} : { positiveDet: o.positiveDet });
   switch (i.kind) {
-    case 'gaussian':
     case 'identity':
+      return { kind: i.kind, scale: i.scale };
+    case 'gaussian':
     case 'orthogonal':
     case 'balanced':
       if (i.kind === 'balanced' && (model.kind === 'psd' || model.kind === 'udu')) {
         fail('init.kind', `expected gaussian, identity, orthogonal, scaled-direction, svd or file for a ${model.kind} model (balanced applies to deep and asymmetric), got "balanced"`);
       }
-      return { kind: i.kind, scale: i.scale };
+      return { kind: i.kind, scale: i.scale, ...det(i) };
+    case 'normal-end-to-end':
+      if (model.kind === 'psd' || model.kind === 'udu') {
+        fail('init.kind', `expected gaussian, identity, orthogonal, scaled-direction, svd or file for a ${model.kind} model (normal-end-to-end applies to deep and asymmetric), got "normal-end-to-end"`);
+      }
+      return { kind: 'normal-end-to-end', std: i.std, ...det(i) };
     case 'scaled-direction':
-      return { kind: 'scaled-direction', xi: i.xi };
+      return { kind: 'scaled-direction', xi: i.xi, ...det(i) };
     case 'svd':
       return i.rank === undefined ? { kind: 'svd' } : { kind: 'svd', rank: i.rank };
     case 'file':
@@ -678,19 +716,57 @@ function resolveOptimizer(o: Parsed['optimizer']): ResolvedOptimizerSpec {
   }
 }
 
-function resolveTrain(t: Parsed['train']): ResolvedTrainConfig {
+function resolveTrain(t: Parsed['train'], fail: (key: string, detail: string) => never): ResolvedTrainConfig {
+  if ((t.stallWindow === null || t.stallWindow === undefined) && t.stallRtol !== null && t.stallRtol !== undefined) {
+    fail('train.stallRtol', `only used with train.stallWindow, got stallRtol = ${t.stallRtol} and no stallWindow`);
+  }
   return {
     maxIters: t.maxIters,
     stopLoss: t.stopLoss ?? null,
+    stallWindow: t.stallWindow ?? null,
+    stallRtol: t.stallWindow === null || t.stallWindow === undefined ? null : (t.stallRtol ?? 1e-3),
     logEvery: t.logEvery,
     logPerDecade: t.logPerDecade ?? null,
+    logPerLossDecade: t.logPerLossDecade ?? null,
     logSingular: t.logSingular,
+    logMatrix: t.logMatrix,
     checkpointEvery: t.checkpointEvery ?? null,
     divergenceFactor: t.divergenceFactor,
     divergenceFloor: t.divergenceFloor,
     schattenP: t.schattenP ?? null,
     keepHistory: t.keepHistory,
   };
+}
+
+/** LOG_MATRIX_MAX_ENTRIES of src/train/loop.ts (not imported: this module imports the library's types only). */
+export const LOG_MATRIX_MAX_ENTRIES = 64;
+
+/** n1 x n2 of a generated problem (null for a file: known only when it is read). */
+function problemShape(p: ResolvedProblemConfig): [number, number] | null {
+  switch (p.kind) {
+    case 'sensing':
+    case 'completion':
+      return [p.n1, p.n2];
+    case 'commuting':
+      return [p.n, p.n];
+    case 'razin2x2':
+      return [2, 2];
+    default:
+      return null;
+  }
+}
+
+/** The settings that need a small or a square W, checked where the problem's shape is known (else at run time). */
+function checkShapeSettings(problem: ResolvedProblemConfig, init: ResolvedInitConfig, train: ResolvedTrainConfig, fail: (key: string, detail: string) => never): void {
+  const shape = problemShape(problem);
+  if (shape === null) return;
+  const [n1, n2] = shape;
+  if (train.logMatrix && n1 * n2 > LOG_MATRIX_MAX_ENTRIES) {
+    fail('train.logMatrix', `expected false for a ${n1}x${n2} problem (W is logged only when n1 n2 <= ${LOG_MATRIX_MAX_ENTRIES}), got true`);
+  }
+  if ('positiveDet' in init && init.positiveDet === true && n1 !== n2) {
+    fail('init.positiveDet', `expected false for a ${n1}x${n2} problem (det(W) needs a square one), got true`);
+  }
 }
 
 /**
@@ -720,15 +796,19 @@ export function resolveRunConfig(raw: unknown, source: string): ResolvedRunConfi
   };
   const model = resolveModel(c.model, fail);
   const seeds = { data: c.seeds.data, sampling: c.seeds.sampling ?? c.seeds.data, init: c.seeds.init };
+  const problem = resolveProblem(c.problem, seeds.sampling, fail);
+  const init = resolveInit(c.init, model, fail);
+  const train = resolveTrain(c.train, fail);
+  checkShapeSettings(problem, init, train, fail);
   return {
     ...(c.name !== undefined ? { name: c.name } : {}),
     method: c.method,
-    problem: resolveProblem(c.problem, seeds.sampling, fail),
+    problem,
     model,
-    init: resolveInit(c.init, model, fail),
+    init,
     optimizer: resolveOptimizer(c.optimizer),
     loss: c.loss,
-    train: resolveTrain(c.train),
+    train,
     nnm: { psd: c.nnm.psd ?? null, eps: c.nnm.eps, tol: c.nnm.tol, maxIters: c.nnm.maxIters },
     seeds,
   };

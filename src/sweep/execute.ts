@@ -135,7 +135,7 @@ export function executeRun(config: ExecutableRunConfig, runDir: string, options:
       loss: config.loss, train, seed: config.seeds.init,
     };
     const runOptions = { backend: options.backend, problem, savedConfig, shouldStop: options.shouldStop };
-    if (existsSync(path.join(runDir, CONFIG_FILE))) continueTraining(trainConfig, runDir, runOptions);
+    if (existsSync(path.join(runDir, CONFIG_FILE))) continueTraining(trainConfig, runDir, { ...runOptions, restartOnBadCheckpoint: true });
     else runTraining(trainConfig, runDir, { ...runOptions, force: true });
   }
   return figuresFromSummary(readSummary(), config.method);

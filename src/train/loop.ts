@@ -22,7 +22,7 @@ import type { Problem } from '../problems/problem.js';
 import { cloneTrainState, type TrainState } from './state.js';
 
 /** How a run ended. */
-export type TrainStatus = 'converged' | 'max_iters' | 'diverged' | 'stopped';
+export type TrainStatus = 'converged' | 'stalled' | 'max_iters' | 'diverged' | 'stopped';
 
 /** The loop's settings (validated by validateTrainConfig; defaults below). */
 export interface TrainConfig {
@@ -30,6 +30,17 @@ export interface TrainConfig {
   maxIters: number;
   /** Stop when the training loss falls below this (status `converged`). */
   stopLoss?: number;
+  /**
+   * Stop (status `stalled`) when the loss has not fallen by the relative amount `stallRtol`
+   * for this many steps. The reference is the loss at the first step evaluated, replaced by
+   * the loss at step t whenever loss(t) < (1 - stallRtol) * reference; the run stalls at the
+   * first step t with t - (the reference's step) >= stallWindow. So a loss shrinking by a
+   * factor q per step stalls once q^stallWindow > 1 - stallRtol, and one decaying like 1/t
+   * at about t = stallWindow / stallRtol. Positive integer; none when absent.
+   */
+  stallWindow?: number;
+  /** The relative decrease that counts as progress for stallWindow, in (0, 1). Default 1e-3; only with stallWindow. */
+  stallRtol?: number;
   /** Log every this many steps (and always at step 0 and the final step). Positive integer. */
   logEvery: number;
   /**
@@ -38,8 +49,22 @@ export interface TrainConfig {
    * Positive integer; none when absent.
    */
   logPerDecade?: number;
+  /**
+   * Also log at the first step the loss falls below each of the levels 10^(-j / logPerLossDecade),
+   * j any integer: about this many records per decade of LOSS, wherever they fall in steps (a
+   * slowly converging run goes through millions of steps per decade of loss late on, and a few
+   * thousand early). With an integer setting, 1e-2, 1e-3, ... are levels, so the history holds
+   * the first step below each of them exactly. The rule depends only on the smallest loss so
+   * far, so a resumed run logs the same steps. Positive integer; none when absent.
+   */
+  logPerLossDecade?: number;
   /** How many leading singular values to log, also the alignment block size K; 'all' = min(n1, n2). Default 10. */
   logSingular?: number | 'all';
+  /**
+   * Record the end-to-end matrix in every record (HistoryRecord.w, row-major), for entries,
+   * determinants and norms of small problems: n1 n2 <= LOG_MATRIX_MAX_ENTRIES only. Default false.
+   */
+  logMatrix?: boolean;
   /** Call hooks.onCheckpoint after every this many updates. Positive integer; none when absent. */
   checkpointEvery?: number;
   /** Diverged when loss > max(divergenceFactor * initial loss, divergenceFloor). Defaults 1e10 and 1e30. */
@@ -59,9 +84,14 @@ export interface TrainConfig {
 export interface ResolvedTrainConfig {
   maxIters: number;
   stopLoss: number | null;
+  stallWindow: number | null;
+  /** null exactly when stallWindow is. */
+  stallRtol: number | null;
   logEvery: number;
   logPerDecade: number | null;
+  logPerLossDecade: number | null;
   logSingular: number | 'all';
+  logMatrix: boolean;
   checkpointEvery: number | null;
   divergenceFactor: number;
   divergenceFloor: number;
@@ -92,6 +122,38 @@ export interface HistoryRecord {
   grad_align_diag: number | null;
   /** Mean |off-diagonal| of that block (null for K < 2). */
   grad_align_offdiag: number | null;
+  /** The end-to-end matrix W, row-major (n1 n2 values), with TrainConfig.logMatrix; else (or when not finite) null. */
+  w: number[] | null;
+}
+
+/** TrainConfig.logMatrix applies up to this many entries n1 n2 (an 8 x 8 matrix). */
+export const LOG_MATRIX_MAX_ENTRIES = 64;
+
+/**
+ * The loss level 10^(-j / perDecade) of logPerLossDecade, exact at whole decades (1e-2 is
+ * the literal 0.01, so that "the first step below 1e-2" means loss < 0.01 exactly).
+ *
+ * @example
+ * lossLevel(20, 10); // 0.01
+ */
+export function lossLevel(j: number, perDecade: number): number {
+  return j % perDecade === 0 ? Number(`1e${-j / perDecade}`) : 10 ** (-j / perDecade);
+}
+
+/**
+ * The largest loss level (see lossLevel) at or below `loss` > 0: logPerLossDecade's next
+ * threshold once the smallest loss so far is `loss`; 0 for loss <= 0 (nothing below it).
+ *
+ * @example
+ * levelAtOrBelow(0.0123, 10); // 0.01 (10^(-20/10)); levelAtOrBelow(0.01, 10) is 0.01 too
+ */
+export function levelAtOrBelow(loss: number, perDecade: number): number {
+  if (!(loss > 0)) return 0;
+  if (loss === Infinity) return Infinity;
+  let j = Math.ceil(-perDecade * Math.log10(loss));
+  while (lossLevel(j, perDecade) > loss) j += 1;
+  while (lossLevel(j - 1, perDecade) <= loss) j -= 1;
+  return lossLevel(j, perDecade);
 }
 
 /** Callbacks of the loop (all synchronous). Time spent in them is not counted in trainSeconds. */
@@ -157,7 +219,7 @@ function positiveNumber(field: string, v: unknown): number {
  *
  * @example
  * resolveTrainConfig({ maxIters: 1000, logEvery: 10 });
- * // { maxIters: 1000, stopLoss: null, logEvery: 10, logSingular: 10, checkpointEvery: null, ... }
+ * // { maxIters: 1000, stopLoss: null, stallWindow: null, stallRtol: null, logEvery: 10, logSingular: 10, ... }
  */
 export function resolveTrainConfig(config: TrainConfig): ResolvedTrainConfig {
   if (typeof config !== 'object' || config === null) throw new TypeError('config: expected an object');
@@ -169,8 +231,17 @@ export function resolveTrainConfig(config: TrainConfig): ResolvedTrainConfig {
   if (stopLoss !== null && (typeof stopLoss !== 'number' || !Number.isFinite(stopLoss))) {
     throw new RangeError(`stopLoss: expected a finite number, got ${String(stopLoss)}`);
   }
+  const stallWindow = config.stallWindow === undefined ? null : positiveInt('stallWindow', config.stallWindow);
+  if (stallWindow === null && config.stallRtol !== undefined) throw new RangeError(`stallRtol: only used with stallWindow, got stallRtol = ${String(config.stallRtol)} and no stallWindow`);
+  const stallRtol = stallWindow === null ? null : (config.stallRtol ?? 1e-3);
+  if (stallRtol !== null && (typeof stallRtol !== 'number' || !(stallRtol > 0 && stallRtol < 1))) {
+    throw new RangeError(`stallRtol: expected a number in (0, 1), got ${String(stallRtol)}`);
+  }
   const logEvery = positiveInt('logEvery', config.logEvery);
   const logPerDecade = config.logPerDecade === undefined ? null : positiveInt('logPerDecade', config.logPerDecade);
+  const logPerLossDecade = config.logPerLossDecade === undefined ? null : positiveInt('logPerLossDecade', config.logPerLossDecade);
+  const logMatrix = config.logMatrix ?? false;
+  if (typeof logMatrix !== 'boolean') throw new TypeError(`logMatrix: expected true or false, got ${String(logMatrix)}`);
   const logSingular = config.logSingular ?? 10;
   if (logSingular !== 'all' && (typeof logSingular !== 'number' || !Number.isSafeInteger(logSingular) || logSingular < 0)) {
     throw new RangeError(`logSingular: expected a non-negative integer or "all", got ${String(logSingular)}`);
@@ -181,7 +252,7 @@ export function resolveTrainConfig(config: TrainConfig): ResolvedTrainConfig {
   const schattenP = config.schattenP === undefined ? null : positiveNumber('schattenP', config.schattenP);
   const keepHistory = config.keepHistory ?? true;
   if (typeof keepHistory !== 'boolean') throw new TypeError(`keepHistory: expected true or false, got ${String(keepHistory)}`);
-  return { maxIters, stopLoss, logEvery, logPerDecade, logSingular, checkpointEvery, divergenceFactor, divergenceFloor, schattenP, keepHistory };
+  return { maxIters, stopLoss, stallWindow, stallRtol, logEvery, logPerDecade, logPerLossDecade, logSingular, logMatrix, checkpointEvery, divergenceFactor, divergenceFloor, schattenP, keepHistory };
 }
 
 /**
@@ -213,10 +284,12 @@ function checkParams(model: Model, params: readonly Mat[], what: string): void {
  * Trains `model` on `problem` with `optimizer`, from args.params or from a saved
  * state, until a stopping rule fires. Priority when several hold at the same step:
  * diverged (loss non-finite or > max(divergenceFactor * initial loss,
- * divergenceFloor)), converged (loss < stopLoss), max_iters (step = maxIters),
+ * divergenceFloor)), converged (loss < stopLoss), stalled (no relative decrease of
+ * stallRtol in stallWindow steps; see TrainConfig), max_iters (step = maxIters),
  * stopped (hooks.shouldStop()). After every update the model's projection is applied.
  *
- * Logging: a record at step 0, at every multiple of logEvery, at the logPerDecade steps, and at the final step
+ * Logging: a record at step 0, at every multiple of logEvery, at the logPerDecade steps, at the
+ * first step below each logPerLossDecade level, and at the final step
  * (each step at most once); all of a record's spectral figures come from one SVD of
  * W (spectralFigures). Resuming from a state taken at step t and running on gives
  * parameters and records identical bit for bit to an uninterrupted run; records with
@@ -252,6 +325,9 @@ export function train(args: TrainArgs): TrainResult {
   let initialLoss: number | null;
   let bestLoss: number | null;
   let bestStep: number | null;
+  // The stall rule's reference loss and its step (see TrainConfig.stallWindow).
+  let stallLoss: number | null;
+  let stallStep: number | null;
   let previousSeconds: number;
   if (args.state) {
     const s = args.state;
@@ -273,6 +349,8 @@ export function train(args: TrainArgs): TrainResult {
     initialLoss = s.initialLoss;
     bestLoss = s.bestLoss;
     bestStep = s.bestStep;
+    stallLoss = s.stallLoss ?? null;
+    stallStep = s.stallStep ?? null;
     previousSeconds = s.trainSeconds;
   } else {
     optState = optimizer.init(params);
@@ -280,6 +358,8 @@ export function train(args: TrainArgs): TrainResult {
     initialLoss = null;
     bestLoss = null;
     bestStep = null;
+    stallLoss = null;
+    stallStep = null;
     previousSeconds = 0;
   }
 
@@ -302,6 +382,11 @@ export function train(args: TrainArgs): TrainResult {
     }
   };
   advanceDecade(step);
+  // logPerLossDecade: log when the loss falls below this (the level at or below the smallest loss so far).
+  let nextLossLevel = bestLoss === null ? Infinity : levelAtOrBelow(bestLoss, cfg.logPerLossDecade ?? 1);
+  if (cfg.logMatrix && model.n1 * model.n2 > LOG_MATRIX_MAX_ENTRIES) {
+    throw new RangeError(`logMatrix: logs W only when n1 n2 <= ${LOG_MATRIX_MAX_ENTRIES}, got ${model.n1}x${model.n2}`);
+  }
 
   const record = (t: number, loss: number): HistoryRecord => {
     model.endToEnd(params, w);
@@ -320,6 +405,7 @@ export function train(args: TrainArgs): TrainResult {
       singular_values: top.every(Number.isFinite) ? top : null,
       grad_align_diag: finite(f.gradAlignDiag),
       grad_align_offdiag: finite(f.gradAlignOffdiag),
+      w: cfg.logMatrix && w.data.every(Number.isFinite) ? Array.from(w.data) : null,
     };
   };
 
@@ -335,9 +421,14 @@ export function train(args: TrainArgs): TrainResult {
       bestLoss = loss;
       bestStep = step;
     }
+    if (cfg.stallRtol !== null && Number.isFinite(loss) && (stallLoss === null || stallStep === null || loss < (1 - cfg.stallRtol) * stallLoss)) {
+      stallLoss = loss;
+      stallStep = step;
+    }
     let stop: TrainStatus | null = null;
     if (!Number.isFinite(loss) || loss > Math.max(cfg.divergenceFactor * initialLoss, cfg.divergenceFloor)) stop = 'diverged';
     else if (cfg.stopLoss !== null && loss < cfg.stopLoss) stop = 'converged';
+    else if (cfg.stallWindow !== null && stallStep !== null && step - stallStep >= cfg.stallWindow) stop = 'stalled';
     else if (step >= cfg.maxIters) stop = 'max_iters';
     else if (hooks.shouldStop) {
       const h0 = performance.now();
@@ -345,8 +436,12 @@ export function train(args: TrainArgs): TrainResult {
       hookMs += performance.now() - h0;
       if (yes) stop = 'stopped';
     }
-    const onSchedule = step % cfg.logEvery === 0 || step === nextDecadeStep;
+    let onSchedule = step % cfg.logEvery === 0 || step === nextDecadeStep;
     if (step === nextDecadeStep) advanceDecade(step + 1);
+    if (cfg.logPerLossDecade !== null && loss < nextLossLevel) {
+      onSchedule = true;
+      nextLossLevel = levelAtOrBelow(loss, cfg.logPerLossDecade);
+    }
     if (stop !== null || onSchedule) {
       const rec = record(step, loss);
       if (cfg.keepHistory) history.push(rec);
@@ -368,7 +463,7 @@ export function train(args: TrainArgs): TrainResult {
       const h0 = performance.now();
       const segment = (h0 - t0 - hookMs) / 1000;
       hooks.onCheckpoint(
-        cloneTrainState({ step, params, optimizer: optState, initialLoss, bestLoss, bestStep, trainSeconds: previousSeconds + segment }),
+        cloneTrainState({ step, params, optimizer: optState, initialLoss, bestLoss, bestStep, stallLoss, stallStep, trainSeconds: previousSeconds + segment }),
       );
       hookMs += performance.now() - h0;
     }
@@ -383,7 +478,7 @@ export function train(args: TrainArgs): TrainResult {
     bestLoss,
     bestStep,
     params,
-    state: { step, params, optimizer: optState, initialLoss, bestLoss, bestStep, trainSeconds },
+    state: { step, params, optimizer: optState, initialLoss, bestLoss, bestStep, stallLoss, stallStep, trainSeconds },
     final: finalRecord,
     history,
     trainSeconds,

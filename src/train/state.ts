@@ -30,6 +30,13 @@ export interface TrainState {
   /** The smallest finite loss evaluated so far (steps 0 .. step - 1, or .. step at the end), and its step. */
   bestLoss: number | null;
   bestStep: number | null;
+  /**
+   * The stall rule's reference loss and its step (TrainConfig.stallWindow); null or absent
+   * when the rule is off or nothing is evaluated yet (a checkpoint without them restarts the
+   * rule's window at the resumed step).
+   */
+  stallLoss?: number | null;
+  stallStep?: number | null;
   /** Seconds spent in the training loop by earlier segments (not part of the exact-resume guarantee). */
   trainSeconds: number;
 }
@@ -47,6 +54,9 @@ export interface TrainStateMeta {
   initialLoss: ExactNumber | null;
   bestLoss: ExactNumber | null;
   bestStep: number | null;
+  /** Present when the stall rule has a reference (absent in older checkpoints). */
+  stallLoss?: ExactNumber | null;
+  stallStep?: number | null;
   trainSeconds: number;
 }
 
@@ -66,6 +76,8 @@ export function cloneTrainState(state: TrainState): TrainState {
     initialLoss: state.initialLoss,
     bestLoss: state.bestLoss,
     bestStep: state.bestStep,
+    stallLoss: state.stallLoss ?? null,
+    stallStep: state.stallStep ?? null,
     trainSeconds: state.trainSeconds,
   };
 }
@@ -112,6 +124,9 @@ export function serializeTrainState(
       initialLoss: enc(state.initialLoss),
       bestLoss: enc(state.bestLoss),
       bestStep: state.bestStep,
+      ...(state.stallStep !== null && state.stallStep !== undefined
+        ? { stallLoss: enc(state.stallLoss ?? null), stallStep: state.stallStep }
+        : {}),
       trainSeconds: state.trainSeconds,
     },
   };
@@ -182,6 +197,7 @@ export function deserializeTrainState(
     }
   };
   const bestStep = m.bestStep === null || m.bestStep === undefined ? null : nonNegInt(m.bestStep, source, 'bestStep');
+  const stallStep = m.stallStep === null || m.stallStep === undefined ? null : nonNegInt(m.stallStep, source, 'stallStep');
   const trainSeconds = m.trainSeconds === undefined ? 0 : m.trainSeconds;
   if (typeof trainSeconds !== 'number' || !(trainSeconds >= 0)) fail(source, 'trainSeconds', 'expected a non-negative number');
   return {
@@ -191,6 +207,8 @@ export function deserializeTrainState(
     initialLoss: dec(m.initialLoss, 'initialLoss'),
     bestLoss: dec(m.bestLoss, 'bestLoss'),
     bestStep,
+    stallLoss: dec(m.stallLoss, 'stallLoss'),
+    stallStep,
     trainSeconds,
   };
 }

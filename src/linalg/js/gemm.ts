@@ -18,10 +18,6 @@ const SMALL = 32 * 32 * 32;
 let packA = new Float64Array(MC * KC);
 let packB = new Float64Array(KC * NC);
 
-function dims(trans: boolean, a: Mat): [number, number] {
-  return trans ? [a.cols, a.rows] : [a.rows, a.cols];
-}
-
 /**
  * C <- alpha op(A) op(B) + beta C, with op(X) = X or X^T. Returns C.
  *
@@ -30,8 +26,9 @@ function dims(trans: boolean, a: Mat): [number, number] {
  * gemm(false, true, 1, a, b, 0, c); // c = a b^T
  */
 export function gemm(transA: boolean, transB: boolean, alpha: number, a: Mat, b: Mat, beta: number, c: Mat): Mat {
-  const [m, k] = dims(transA, a);
-  const [kb, n] = dims(transB, b);
+  // No [rows, cols] pairs: this runs at every step of tiny models, where they would be its only allocation.
+  const m = transA ? a.cols : a.rows, k = transA ? a.rows : a.cols;
+  const kb = transB ? b.cols : b.rows, n = transB ? b.rows : b.cols;
   if (kb !== k) {
     throw new RangeError(`gemm: inner dimensions differ: op(A) is ${m}x${k}, op(B) is ${kb}x${n}`);
   }

@@ -1,6 +1,7 @@
 import type { Backend, BackendInfo, SymmetricEigen, ThinSvd } from '../backend.js';
 import { LinalgError } from '../backend.js';
 import { checkSampledShapes, checkSpmmShapes, checkVectorPair } from '../kernel-checks.js';
+import { axpy as jsAxpy, dot as jsDot } from '../js/blas1.js';
 import type { Mat } from '../mat.js';
 import type { SparseMat } from '../sparse.js';
 
@@ -107,6 +108,47 @@ export const autoThreads = {
   },
 };
 
+/**
+ * Calls this small run the js kernels instead of crossing into the addon: a call through
+ * N-API costs about 0.4 us (gemm) or 0.2 us (axpy, dot) before any arithmetic, which is more
+ * than the whole product in TypeScript. Measured on the development machine, one thread
+ * (js backend / addon, ns per call): gemm 2x2x2 50 / 420, 3x3x3 100 / 480, 4x4x4 130-220 / 430,
+ * 6x6x6 350-390 / 450, 8x8x8 720-950 / 470; axpy (dot) of length 4: 27 (6) / 225 (212),
+ * 64: 100 (60) / 235 (260), 256: 300 (150) / 240 (220). The limits sit where TypeScript is
+ * clearly ahead, not at break-even. This is what makes a 2x2 deep factorization (Razin and
+ * Cohen's completion, millions of steps) run at the speed of the js backend, ~1 us per depth-4
+ * training step against ~5.7 us through the addon. Small gemm goes through a scratch buffer, so
+ * C may share storage with A or B as with the addon; axpy and dot are the js backend's.
+ */
+export const SMALL_CALLS = {
+  /** m * n * k at most this: js gemm. */
+  gemmMultiplyAdds: 64,
+  /** Vectors at most this long: js axpy and dot. */
+  vectorLength: 64,
+};
+
+/** Scratch of smallGemm: m * n <= m * n * k <= SMALL_CALLS.gemmMultiplyAdds. */
+const smallScratch = new Float64Array(SMALL_CALLS.gemmMultiplyAdds);
+
+/**
+ * C <- alpha op(A) op(B) + beta C for m n k <= SMALL_CALLS.gemmMultiplyAdds, k >= 1: the
+ * products go to a scratch buffer first, so C may alias A or B; beta = 0 ignores C's contents.
+ */
+function smallGemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, a: Mat, b: Mat, beta: number, c: Mat): void {
+  const ad = a.data, bd = b.data, cd = c.data, t = smallScratch, lda = a.cols, ldb = b.cols;
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let sum = 0;
+      for (let p = 0; p < k; p++) sum += (transA ? ad[p * lda + i] : ad[i * lda + p]) * (transB ? bd[j * ldb + p] : bd[p * ldb + j]);
+      t[i * n + j] = sum;
+    }
+  }
+  const size = m * n;
+  if (alpha === 0) t.fill(0, 0, size); // BLAS does not read A and B then
+  if (beta === 0) for (let i = 0; i < size; i++) cd[i] = alpha * t[i];
+  else for (let i = 0; i < size; i++) cd[i] = alpha * t[i] + beta * cd[i];
+}
+
 export interface NativeBackendOptions {
   /** Where IMPLAB_THREADS is read from (default: process.env). */
   env?: Record<string, string | undefined>;
@@ -143,7 +185,8 @@ function mat(rows: number, cols: number, data: Float64Array): Mat {
  * The Backend over the OpenBLAS/LAPACKE addon. Inputs are copied where LAPACK
  * would overwrite them; outputs are freshly allocated (gemm/gemv write into the
  * given C / y). IMPLAB_THREADS is read at the first call that needs it, so a
- * bad value fails that call with one clear line (loading never throws).
+ * bad value fails that call with one clear line (loading never throws). gemm, axpy
+ * and dot calls below SMALL_CALLS run the js kernels (same results up to rounding).
  */
 export function createNativeBackend(addon: NativeAddon, options: NativeBackendOptions = {}): Backend {
   let state = threadStates.get(addon);
@@ -165,7 +208,10 @@ export function createNativeBackend(addon: NativeAddon, options: NativeBackendOp
   /** Sets OpenBLAS to `auto` threads (or to the fixed count), calling into OpenBLAS only on a change. */
   function use(auto: (max: number) => number): void {
     const s = resolved();
-    const want = s === 'auto' ? auto(threads.max) : s;
+    setCount(s === 'auto' ? auto(threads.max) : s);
+  }
+
+  function setCount(want: number): void {
     if (want !== threads.current) {
       addon.setNumThreads(want);
       threads.current = addon.getNumThreads();
@@ -204,7 +250,13 @@ export function createNativeBackend(addon: NativeAddon, options: NativeBackendOp
       if (c.rows !== m || c.cols !== n) {
         throw new RangeError(`gemm: c: expected shape ${m}x${n}, got ${c.rows}x${c.cols}`);
       }
-      use((max) => autoThreads.gemm(m, n, k, max));
+      const s = resolved(); // a bad IMPLAB_THREADS fails the first call, small or not
+      if (k > 0 && m * n * k <= SMALL_CALLS.gemmMultiplyAdds) {
+        smallGemm(transA, transB, m, n, k, alpha, a, b, beta, c);
+        return c;
+      }
+      // No closure here (as `use` takes): gemm runs at every training step.
+      setCount(s === 'auto' ? autoThreads.gemm(m, n, k, threads.max) : s);
       addon.dgemm(transA, transB, m, n, k, alpha, a.data, b.data, beta, c.data);
       return c;
     },
@@ -221,15 +273,22 @@ export function createNativeBackend(addon: NativeAddon, options: NativeBackendOp
 
     axpy(alpha: number, x: Float64Array, y: Float64Array): void {
       checkVectorPair('axpy', x, y);
+      const s = resolved();
+      if (y.length <= SMALL_CALLS.vectorLength) {
+        jsAxpy(alpha, x, y);
+        return;
+      }
       // OpenBLAS runs short vectors (n <= 10000) on one thread whatever the setting, so
       // "auto" leaves the count alone (no switching between GEMMs); a fixed count applies.
-      use(() => threads.current);
+      setCount(s === 'auto' ? threads.current : s);
       addon.daxpy(alpha, x, y);
     },
 
     dot(x: Float64Array, y: Float64Array): number {
       checkVectorPair('dot', x, y);
-      use(() => threads.current);
+      const s = resolved();
+      if (x.length <= SMALL_CALLS.vectorLength) return jsDot(x, y);
+      setCount(s === 'auto' ? threads.current : s);
       return addon.ddot(x, y);
     },
 

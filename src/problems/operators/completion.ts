@@ -65,6 +65,8 @@ export class CompletionOperator implements MeasurementOperator {
   /** Column of each observed entry (shared with the caller: do not modify). */
   readonly cols: Int32Array;
   private readonly sparse: SparseMat;
+  /** What adjoint returns: one object, so that the per-step adjoint allocates nothing. */
+  private readonly adjointResult: AdjointResult;
   private readonly order: Int32Array;
   /** The row of each stored (CSR-order) entry; the columns are sparse.colIdx. */
   private readonly csrRows: Int32Array;
@@ -91,6 +93,7 @@ export class CompletionOperator implements MeasurementOperator {
     this.rows = rows;
     this.cols = cols;
     this.sparse = pattern;
+    this.adjointResult = { kind: 'sparse', mat: pattern };
     this.order = order;
     this.csrRows = new Int32Array(this.m);
     for (let r = 0; r < n1; r++) this.csrRows.fill(r, pattern.rowPtr[r], pattern.rowPtr[r + 1]);
@@ -126,7 +129,7 @@ export class CompletionOperator implements MeasurementOperator {
     checkVec('CompletionOperator.adjoint: r', r, this.m);
     const v = this.sparse.values, order = this.order;
     for (let p = 0; p < v.length; p++) v[p] = scale * r[order[p]];
-    return { kind: 'sparse', mat: this.sparse };
+    return this.adjointResult;
   }
 
   /** A fresh [m, n1, n2] tensor of indicator matrices (for tests and small problems only). */

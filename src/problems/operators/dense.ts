@@ -6,7 +6,9 @@
 
 import { type Mat, matOf, zeros } from '../../linalg/mat.js';
 import type { AdjointResult, MeasurementOperator } from '../operator.js';
-import { type OperatorOptions, checkDims, checkFactors, checkFactorsT, checkMat, checkVec, pickBackend } from './common.js';
+import {
+  type OperatorOptions, type RowBlocks, checkDims, checkFactors, checkFactorsT, checkMat, checkVec, fusedResidualAdjoint, pickBackend, rowBlocks,
+} from './common.js';
 
 /**
  * A(X)_i = <A_i, X> for dense A_i (n1 x n2). Apply and adjoint are single GEMVs;
@@ -28,6 +30,7 @@ export class DenseOperator implements MeasurementOperator {
   private readonly be: OperatorOptions['backend'];
   private readonly adj: Mat;
   private product: Mat | undefined;
+  private blocks: RowBlocks | undefined;
 
   /**
    * Wraps `matrices` (m x (n1 n2), row i = A_i flattened) without copying.
@@ -73,6 +76,16 @@ export class DenseOperator implements MeasurementOperator {
   adjoint(r: Float64Array, scale: number): AdjointResult {
     checkVec('DenseOperator.adjoint: r', r, this.m);
     pickBackend(this.be).gemv(true, scale, this.matrices, r, 0, this.adj.data);
+    return { kind: 'dense', mat: this.adj };
+  }
+
+  /** r <- A(X) - y and scale * A*(r), reading the matrices once (fusedResidualAdjoint). */
+  residualAdjoint(x: Mat, y: Float64Array, r: Float64Array, scale: number): AdjointResult {
+    checkMat('DenseOperator.residualAdjoint: x', x, this.n1, this.n2);
+    checkVec('DenseOperator.residualAdjoint: y', y, this.m);
+    checkVec('DenseOperator.residualAdjoint: r', r, this.m);
+    this.blocks = rowBlocks(this.matrices, r, this.blocks);
+    fusedResidualAdjoint(pickBackend(this.be), this.blocks, x.data, y, scale, this.adj.data);
     return { kind: 'dense', mat: this.adj };
   }
 

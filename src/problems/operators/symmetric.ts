@@ -11,7 +11,9 @@
 
 import { type Mat, zeros } from '../../linalg/mat.js';
 import type { AdjointResult, MeasurementOperator } from '../operator.js';
-import { type OperatorOptions, checkDims, checkFactors, checkFactorsT, checkMat, checkVec, pickBackend } from './common.js';
+import {
+  type OperatorOptions, type RowBlocks, checkDims, checkFactors, checkFactorsT, checkMat, checkVec, fusedResidualAdjoint, pickBackend, rowBlocks,
+} from './common.js';
 
 /**
  * The number of entries of a packed upper triangle: n (n + 1) / 2.
@@ -77,6 +79,8 @@ export class SymmetricOperator implements MeasurementOperator {
   private readonly work: Float64Array;
   private readonly adj: Mat;
   private product: Mat | undefined;
+  private blocks: RowBlocks | undefined;
+  private gPacked: Float64Array | undefined;
 
   /**
    * Wraps `packed` (m x n(n+1)/2) without copying.
@@ -126,6 +130,19 @@ export class SymmetricOperator implements MeasurementOperator {
     checkVec('SymmetricOperator.adjoint: r', r, this.m);
     pickBackend(this.be).gemv(true, scale, this.packed, r, 0, this.work);
     unpackSymmetric(this.work, this.n, this.adj.data);
+    return { kind: 'dense', mat: this.adj };
+  }
+
+  /** r <- A(X) - y and scale * A*(r), reading the packed matrices once (fusedResidualAdjoint). */
+  residualAdjoint(x: Mat, y: Float64Array, r: Float64Array, scale: number): AdjointResult {
+    checkMat('SymmetricOperator.residualAdjoint: x', x, this.n, this.n);
+    checkVec('SymmetricOperator.residualAdjoint: y', y, this.m);
+    checkVec('SymmetricOperator.residualAdjoint: r', r, this.m);
+    packWeighted(x.data, this.n, this.work);
+    this.blocks = rowBlocks(this.packed, r, this.blocks);
+    this.gPacked ??= new Float64Array(this.packed.cols);
+    fusedResidualAdjoint(pickBackend(this.be), this.blocks, this.work, y, scale, this.gPacked);
+    unpackSymmetric(this.gPacked, this.n, this.adj.data);
     return { kind: 'dense', mat: this.adj };
   }
 
