@@ -2,5 +2,7 @@
 
 import { arora2019Dynamics, arora2019Sweep, arora2019Table1 } from './arora2019.js';
 import type { Experiment } from './experiment.js';
+import { hou2025Udu } from './hou2025.js';
+import { razin2020 } from './razin2020.js';
 
-export const EXPERIMENTS: readonly Experiment[] = [arora2019Table1, arora2019Dynamics, arora2019Sweep];
+export const EXPERIMENTS: readonly Experiment[] = [arora2019Table1, arora2019Dynamics, arora2019Sweep, razin2020, hou2025Udu];
