@@ -55,6 +55,7 @@ import { getBackend, nativeStatus } from '../src/linalg/select.js';
 import { problemToNd } from '../src/problems/file.js';
 import { completion, sensing } from '../src/problems/generate.js';
 import type { Problem } from '../src/problems/problem.js';
+import { printTable } from './markdown.js';
 
 /** The issue's CVXOPT time on psd_sensing_900 (development machine), seconds. */
 const ISSUE_CVXOPT_SECONDS = 82;
@@ -109,13 +110,6 @@ const sec = (v: number | undefined): string => (v === undefined || !Number.isFin
 const sci = (v: number | null | undefined): string => (v === undefined || v === null || !Number.isFinite(v) ? '—' : v.toExponential(1));
 const load = (): string => loadavg().map((l) => l.toFixed(2)).join(', ');
 
-function table(header: string[], rows: string[][]): void {
-  const width = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]): string => `| ${cells.map((x, i) => x.padEnd(width[i])).join(' | ')} |`;
-  console.log(line(header));
-  console.log(`| ${width.map((w) => '-'.repeat(w)).join(' | ')} |`);
-  for (const r of rows) console.log(line(r));
-}
 
 function runCvxopt(problem: Problem, c: Case, tol: number): CvxoptLine | string {
   const script = fileURLToPath(new URL('../../bench/peers/nnm_cvxopt.py', import.meta.url));
@@ -218,7 +212,7 @@ function main(): void {
       ]);
     }
   }
-  table(
+  printTable(
     ['case', 'backend', 'status', 'iterations', 'seconds', 'rel. gap', 'primal inf.', 'dual inf.', 'objective',
       'CVXOPT status', 'CVXOPT it', 'CVXOPT s', 'CVXOPT rel. gap', 'CVXOPT objective', '|Δobj|/|obj CVXOPT|'],
     rows,

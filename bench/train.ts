@@ -46,6 +46,7 @@ import { completion, sensing } from '../src/problems/generate.js';
 import type { Problem } from '../src/problems/problem.js';
 import { Random } from '../src/rng/random.js';
 import { train } from '../src/train/loop.js';
+import { printTable } from './markdown.js';
 
 /** The issue's figures, measured on the development machine (ms per step). */
 const ISSUE = {
@@ -200,13 +201,6 @@ function pythonWith(module: string, candidates: string[]): string | null {
 const fmt = (v: number | undefined): string =>
   v === undefined || !Number.isFinite(v) ? '—' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 0.1 ? v.toFixed(3) : v.toPrecision(3);
 
-function table(header: string[], rows: string[][]): void {
-  const width = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]): string => `| ${cells.map((x, i) => x.padEnd(width[i])).join(' | ')} |`;
-  console.log(line(header));
-  console.log(`| ${width.map((w) => '-'.repeat(w)).join(' | ')} |`);
-  for (const r of rows) console.log(line(r));
-}
 
 function main(): void {
   const argv = process.argv.slice(2);
@@ -301,7 +295,7 @@ function main(): void {
       rows.push([c.name, c.optimizer.name, `${p.peer} ${p.peer === 'numpy' ? (p.numpy ?? '') : (p.torch ?? '')}`, String(p.threads), fmt(p.ms_per_step), '—', `${malloc}${p.finite === false ? ', non-finite!' : ''}`]);
     }
   }
-  table(['case', 'optimizer', 'who', 'threads', 'step ms', 'loop ms', 'note'], rows);
+  printTable(['case', 'optimizer', 'who', 'threads', 'step ms', 'loop ms', 'note'], rows);
 
   // the targets
   console.log('');
@@ -329,7 +323,7 @@ function main(): void {
       fmt(issue.ms), ratioIssue === undefined ? '—' : ratioIssue.toFixed(2), verdict(ratioIssue),
     ]);
   }
-  table(['case', 'optimizer', 'implab ms', 'peer', 'peer ms here', 'implab/peer', 'target', 'met', 'issue peer ms', 'implab/issue', 'met (issue)'], trows);
+  printTable(['case', 'optimizer', 'implab ms', 'peer', 'peer ms here', 'implab/peer', 'target', 'met', 'issue peer ms', 'implab/issue', 'met (issue)'], trows);
   console.log('');
   console.log('step ms / loop ms: median of per-step times over blocks of steps, best of 5 rounds and of the passes; loop = train() with logging at the first and last step only.');
   console.log('peers: "malloc tuned" = MALLOC_TRIM_THRESHOLD_ 256 MiB, MALLOC_MMAP_THRESHOLD_ 32 MiB (see bench/peers/train_numpy.py); "glibc malloc defaults" = --plain-malloc.');
