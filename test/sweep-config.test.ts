@@ -13,22 +13,12 @@ import {
 import { readConfigFile } from '../src/sweep/config-file.js';
 import { applyOverrides, parseSetValue } from '../src/sweep/overrides.js';
 import { canonicalJson, runId, sha256Hex } from '../src/sweep/run-id.js';
+import { configErrorOf } from './helpers/config-error.js';
 
 const SRC = 'sweep.toml';
 const FILE_PROBLEM = { kind: 'file', file: 'P.npz' } as const;
 
-/** The message of the error `f` throws (and checks that it is one ConfigError line). */
-function errorOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    const message = (e as Error).message;
-    expect(message).not.toContain('\n');
-    return message;
-  }
-  throw new Error('expected an error');
-}
+const errorOf = configErrorOf;
 
 function resolveError(raw: unknown): string {
   return errorOf(() => resolveRunConfig(raw, SRC));

@@ -2,26 +2,17 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { ConfigError, resolveRunConfig } from '../src/sweep/config.js';
+import { resolveRunConfig } from '../src/sweep/config.js';
 import { readConfigFile } from '../src/sweep/config-file.js';
 import { expandGrid, type Grid } from '../src/sweep/grid.js';
 import { applyOverrides } from '../src/sweep/overrides.js';
 import { runId } from '../src/sweep/run-id.js';
+import { configErrorOf } from './helpers/config-error.js';
 
 const SRC = 'sweep.toml';
 const P = { kind: 'razin2x2' };
 
-function gridError(raw: unknown): string {
-  try {
-    expandGrid(raw, SRC);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    const message = (e as Error).message;
-    expect(message).not.toContain('\n');
-    return message;
-  }
-  throw new Error('expected an error');
-}
+const gridError = (raw: unknown): string => configErrorOf(() => expandGrid(raw, SRC));
 
 const axesOf = (g: Grid): Array<Record<string, unknown>> => g.points.map((p) => p.axes);
 
