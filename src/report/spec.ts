@@ -370,7 +370,17 @@ export function lineFigure(o: LineFigureOptions): TopLevelSpec {
 }
 
 /** Options of `histogramFigure`. */
-export interface HistogramFigureOptions {
+/** Titles and panel size, common to every figure (size default 360 x 240). */
+export interface FrameOptions {
+  xTitle?: string;
+  yTitle?: string;
+  /** Figure title above the plot. */
+  title?: string;
+  width?: number;
+  height?: number;
+}
+
+export interface HistogramFigureOptions extends FrameOptions {
   /** The values, or rows with the value in `field` (and a group in `color`). */
   values?: readonly number[];
   data?: readonly Row[];
@@ -382,11 +392,6 @@ export interface HistogramFigureOptions {
   bins?: number;
   /** Log x axis with log-spaced bins; default 'auto' (the `chooseLog` rule on the values). */
   log?: LogOption;
-  xTitle?: string;
-  yTitle?: string;
-  title?: string;
-  width?: number;
-  height?: number;
 }
 
 /** One histogram bin: [lo, hi) (the last bin includes hi) and its count. */
@@ -504,7 +509,7 @@ export function histogramFigure(o: HistogramFigureOptions): TopLevelSpec {
 }
 
 /** Options of `barFigure`. */
-export interface BarFigureOptions {
+export interface BarFigureOptions extends FrameOptions {
   data: readonly Row[];
   /** Category field (one bar, or group of bars, per value, in order of appearance). */
   x: string;
@@ -517,11 +522,6 @@ export interface BarFigureOptions {
   error?: { lower: string; upper: string };
   /** Log y axis; default 'auto'. A log axis starts at the smallest value's decade instead of 0. */
   log?: LogOption;
-  xTitle?: string;
-  yTitle?: string;
-  title?: string;
-  width?: number;
-  height?: number;
 }
 
 /**
