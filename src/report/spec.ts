@@ -369,7 +369,6 @@ export function lineFigure(o: LineFigureOptions): TopLevelSpec {
   return spec;
 }
 
-/** Options of `histogramFigure`. */
 /** Titles and panel size, common to every figure (size default 360 x 240). */
 export interface FrameOptions {
   xTitle?: string;
@@ -380,6 +379,7 @@ export interface FrameOptions {
   height?: number;
 }
 
+/** Options of `histogramFigure`. */
 export interface HistogramFigureOptions extends FrameOptions {
   /** The values, or rows with the value in `field` (and a group in `color`). */
   values?: readonly number[];
