@@ -236,7 +236,7 @@ describe('arora2019-table1 analysis', () => {
 function record(step: number, sv: number[] | null): HistoryRecord {
   return {
     step, loss: 1 / (1 + step), test_loss: null, recon_mse: 1 / (1 + step), recon_rel: null, nuclear_norm: null, schatten_2_over_N: null,
-    effective_rank: null, singular_values: sv, grad_align_diag: 1e-2 / (1 + step), grad_align_offdiag: 1e-4 / (1 + step),
+    effective_rank: null, singular_values: sv, grad_align_diag: 1e-2 / (1 + step), grad_align_offdiag: 1e-4 / (1 + step), w: null,
   };
 }
 

@@ -47,7 +47,8 @@ class ScheduleModel implements Model {
 
 const problem = { n1: 1, n2: 1, y: new Float64Array(1), psd: false } as unknown as Problem;
 
-function run(schedule: (t: number) => number, config: TrainConfig, state?: TrainState) {
+/** Logging is irrelevant here: logEvery defaults to a step never reached. */
+function run(schedule: (t: number) => number, config: Omit<TrainConfig, 'logEvery'> & { logEvery?: number }, state?: TrainState) {
   return train({
     model: new ScheduleModel(schedule), optimizer: createOptimizer({ name: 'gd', lr: 1 }), problem,
     params: [zeros(1, 1)], state, config: { logEvery: 1_000_000, ...config },
