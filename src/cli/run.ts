@@ -6,6 +6,7 @@ import { runConfigJsonSchema } from '../sweep/config.js';
 import { expandGrid } from '../sweep/grid.js';
 import { axesLabel, sweepProgress } from '../sweep/progress.js';
 import { runSweep, type SweepOutcome, type SweepPoint } from '../sweep/run-sweep.js';
+import { handleInterrupt } from './interrupt.js';
 import { positiveInt } from './options.js';
 
 interface RunOptions {
@@ -27,18 +28,12 @@ export async function runSweepInterruptibly(
   out: string,
   options: { quiet?: boolean; workers?: number; meta?: Record<string, unknown>; beforeRun?: () => void },
 ): Promise<SweepOutcome> {
-  const stopFlag = new SharedArrayBuffer(4);
-  const onSigint = (): void => {
-    if (Atomics.load(new Int32Array(stopFlag), 0) === 1) process.exit(130);
-    Atomics.store(new Int32Array(stopFlag), 0, 1);
-    process.stderr.write('\nimplab: stopping: running runs checkpoint and end (Ctrl-C again to exit at once)\n');
-  };
-  process.on('SIGINT', onSigint);
+  const interrupt = handleInterrupt('stopping: running runs checkpoint and end');
   const progress = options.quiet ? null : sweepProgress(process.stderr);
   try {
-    const outcome = await runSweep(points, out, { workers: options.workers, stopFlag, onEvent: progress?.onEvent, meta: options.meta, beforeRun: options.beforeRun });
+    const outcome = await runSweep(points, out, { workers: options.workers, stopFlag: interrupt.stopFlag, onEvent: progress?.onEvent, meta: options.meta, beforeRun: options.beforeRun });
     progress?.close();
-    if (Atomics.load(new Int32Array(stopFlag), 0) === 1) {
+    if (interrupt.requested()) {
       throw new Error(`interrupted: ${outcome.finished}/${outcome.total} runs finished; run the same command again to resume`);
     }
     if (outcome.failed.length > 0) {
@@ -49,7 +44,7 @@ export async function runSweepInterruptibly(
     }
     return outcome;
   } finally {
-    process.removeListener('SIGINT', onSigint);
+    interrupt.dispose();
   }
 }
 

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Command } from 'commander';
 import type { InitConfig, TrainRunConfig, TrainRunOutcome } from '../runs/train-run.js';
+import { handleInterrupt } from './interrupt.js';
 import { runTrainJob, type TrainJob, type TrainWorkerData, type TrainWorkerMessage } from './train-worker.js';
 import type { LossKind, ModelSpec } from '../models/model.js';
 import type { OptimizerSpec } from '../optim/create.js';
@@ -230,17 +231,12 @@ export function registerTrain(program: Command): void {
  * one exits at once.
  */
 async function trainInterruptibly(job: TrainJob, quiet: boolean): Promise<TrainRunOutcome> {
-  const stopFlag = new SharedArrayBuffer(4);
   const onLog = (r: HistoryRecord): void => console.log(progressLine(r));
   const workerFile = fileURLToPath(new URL('./train-worker.js', import.meta.url));
-  if (!existsSync(workerFile)) return runTrainJob(job, stopFlag, quiet ? undefined : onLog); // from the TypeScript sources
-  const onSigint = (): void => {
-    const flag = new Int32Array(stopFlag);
-    if (Atomics.load(flag, 0) === 1) process.exit(130);
-    Atomics.store(flag, 0, 1);
-    process.stderr.write('\nimplab: stopping after this step (checkpoint and summary follow; Ctrl-C again to exit at once)\n');
-  };
-  process.on('SIGINT', onSigint);
+  // From the TypeScript sources there is no worker file: run here (Ctrl-C is then not handled).
+  if (!existsSync(workerFile)) return runTrainJob(job, new SharedArrayBuffer(4), quiet ? undefined : onLog);
+  const interrupt = handleInterrupt('stopping after this step (checkpoint and summary follow)');
+  const stopFlag = interrupt.stopFlag;
   try {
     return await new Promise<TrainRunOutcome>((resolve, reject) => {
       const data: TrainWorkerData = { job, stopFlag, quiet };
@@ -254,6 +250,6 @@ async function trainInterruptibly(job: TrainJob, quiet: boolean): Promise<TrainR
       worker.on('exit', (code) => reject(new Error(`training worker exited with code ${code}`)));
     });
   } finally {
-    process.removeListener('SIGINT', onSigint);
+    interrupt.dispose();
   }
 }

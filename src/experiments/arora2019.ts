@@ -9,11 +9,12 @@
  *                       initialization scales, GroupRMSprop (the paper's Figures 1 and 2).
  */
 
+import { formatCell } from '../report/html.js';
 import { barFigure, lineFigure } from '../report/spec.js';
 import { meanStd } from '../report/aggregate.js';
 import type { HistoryRecord } from '../train/loop.js';
 import type { ResultLine } from '../sweep/store.js';
-import { seedList, type Experiment, type ExperimentContext, type ExperimentOutput, type ReproduceOptions } from './experiment.js';
+import { seedList, type Experiment, type ExperimentContext, type ExperimentOutput, type ExperimentTable, type ReproduceOptions } from './experiment.js';
 
 /** The paper's Table 1 (one instance): reconstruction error (recon_mse) per method. */
 export const ARORA_TABLE1 = { nnm: 1.06e-1, 'depth 1': 8.19e-1, 'depth 2': 5.92e-2, 'depth 3': 2.58e-5 } as const;
@@ -111,24 +112,24 @@ function analyzeTable1(ctx: ExperimentContext): ExperimentOutput {
   const printedRows = table.map((r, i) => ({
     method: groups[i].label,
     recon_mse: r.recon_mse,
-    spread: `${fmt(r.recon_mse_min)} – ${fmt(r.recon_mse_max)}`,
+    spread: `${formatCell(r.recon_mse_min, 'sci')} – ${formatCell(r.recon_mse_max, 'sci')}`,
     paper: r.paper_recon_mse,
     nuclear_norm: r.nuclear_norm,
     effective_rank: r.effective_rank,
     iterations: r.iterations,
     status: r.statuses,
   }));
-  const printed = {
+  const printed: ExperimentTable = {
     caption: `Reconstruction error (recon_mse) over ${groups[0]?.count ?? 0} instance(s): our mean and range beside the paper's single instance`,
     columns: [
-      { key: 'method', title: 'method', format: 'text' as const },
-      { key: 'recon_mse', title: 'recon_mse (mean)', format: 'sci' as const },
-      { key: 'spread', title: 'min – max', format: 'text' as const },
-      { key: 'paper', title: 'paper', format: 'sci' as const },
-      { key: 'nuclear_norm', title: 'nuclear norm', format: 'sci' as const },
-      { key: 'effective_rank', title: 'eff. rank', format: 'fixed' as const },
-      { key: 'iterations', title: 'steps / iters', format: 'int' as const },
-      { key: 'status', title: 'status', format: 'text' as const },
+      { key: 'method', title: 'method', format: 'text' },
+      { key: 'recon_mse', title: 'recon_mse (mean)', format: 'sci' },
+      { key: 'spread', title: 'min – max', format: 'text' },
+      { key: 'paper', title: 'paper', format: 'sci' },
+      { key: 'nuclear_norm', title: 'nuclear norm', format: 'sci' },
+      { key: 'effective_rank', title: 'eff. rank', format: 'fixed' },
+      { key: 'iterations', title: 'steps / iters', format: 'int' },
+      { key: 'status', title: 'status', format: 'text' },
     ],
     rows: printedRows,
   };
@@ -157,10 +158,6 @@ function analyzeTable1(ctx: ExperimentContext): ExperimentOutput {
       },
     ],
   };
-}
-
-function fmt(x: number | null | undefined): string {
-  return x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toExponential(2);
 }
 
 export const arora2019Table1: Experiment = {
@@ -215,15 +212,15 @@ function analyzeDynamics(ctx: ExperimentContext): ExperimentOutput {
     };
   });
   const oneSeed = (rows: Array<Record<string, unknown>>): Array<Record<string, unknown>> => rows.filter((r) => r.seed === undefined || r.seed === runs[0]?.config.seeds.data);
-  const printed = {
+  const printed: ExperimentTable = {
     caption: 'Steps at which each of the top 5 singular values first reaches half its final value (the "jumps"), per depth',
     columns: [
-      { key: 'depth', title: 'depth', format: 'int' as const },
-      { key: 'seed', title: 'instance', format: 'int' as const },
-      { key: 'jumps', title: 'jump steps σ1..σ5', format: 'text' as const },
-      { key: 'iterations', title: 'steps', format: 'int' as const },
-      { key: 'recon_mse', title: 'recon_mse', format: 'sci' as const },
-      { key: 'effective_rank', title: 'eff. rank', format: 'fixed' as const },
+      { key: 'depth', title: 'depth', format: 'int' },
+      { key: 'seed', title: 'instance', format: 'int' },
+      { key: 'jumps', title: 'jump steps σ1..σ5', format: 'text' },
+      { key: 'iterations', title: 'steps', format: 'int' },
+      { key: 'recon_mse', title: 'recon_mse', format: 'sci' },
+      { key: 'effective_rank', title: 'eff. rank', format: 'fixed' },
     ],
     rows: table.map((r) => ({ ...r, jumps: r.jump_steps.map((j) => (j === null ? '—' : String(j))).join(', ') })),
   };
@@ -355,19 +352,19 @@ function analyzeSweep(ctx: ExperimentContext): ExperimentOutput {
       rules: nnmGroups.map((g) => ({ y: g[`${field}_mean`] as number, label: 'min nuclear norm', facet: g.panel })),
       log: { x: true, y: field === 'effective_rank' ? 'auto' : true }, xTitle: 'initialization scale', yTitle: title,
     });
-  const printed = {
+  const printed: ExperimentTable = {
     caption: 'Mean over instances per setting (GroupRMSprop; nnm: minimum nuclear norm, eps 1e-3)',
     columns: [
-      { key: 'problem', title: 'problem', format: 'text' as const },
-      { key: 'm', title: 'm', format: 'int' as const },
-      { key: 'method', title: 'method', format: 'text' as const },
-      { key: 'depth', title: 'depth', format: 'int' as const },
-      { key: 'lr', title: 'lr', format: 'sci' as const },
-      { key: 'init_scale', title: 'init', format: 'sci' as const },
-      { key: 'recon_mse', title: 'recon_mse', format: 'sci' as const },
-      { key: 'nuclear_norm', title: 'nuclear norm', format: 'sci' as const },
-      { key: 'effective_rank', title: 'eff. rank', format: 'fixed' as const },
-      { key: 'iterations', title: 'steps', format: 'int' as const },
+      { key: 'problem', title: 'problem', format: 'text' },
+      { key: 'm', title: 'm', format: 'int' },
+      { key: 'method', title: 'method', format: 'text' },
+      { key: 'depth', title: 'depth', format: 'int' },
+      { key: 'lr', title: 'lr', format: 'sci' },
+      { key: 'init_scale', title: 'init', format: 'sci' },
+      { key: 'recon_mse', title: 'recon_mse', format: 'sci' },
+      { key: 'nuclear_norm', title: 'nuclear norm', format: 'sci' },
+      { key: 'effective_rank', title: 'eff. rank', format: 'fixed' },
+      { key: 'iterations', title: 'steps', format: 'int' },
     ],
     rows: table,
   };

@@ -5,6 +5,7 @@
  */
 
 import type { TopLevelSpec } from 'vega-lite';
+import type { ReportTable } from '../report/html.js';
 import type { HistoryRecord } from '../train/loop.js';
 import type { ResultLine } from '../sweep/store.js';
 
@@ -16,10 +17,8 @@ export interface ReproduceOptions {
 }
 
 /** A table of the report and of the printed summary. */
-export interface ExperimentTable {
+export interface ExperimentTable extends ReportTable {
   caption: string;
-  columns: Array<{ key: string; title: string; format?: 'sci' | 'int' | 'text' | 'fixed' }>;
-  rows: Array<Record<string, unknown>>;
 }
 
 export interface ExperimentFigure {

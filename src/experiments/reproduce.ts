@@ -10,6 +10,7 @@ import path from 'node:path';
 import { atomicWriteFile } from '../io/files.js';
 import { toJsonText } from '../io/run-dir.js';
 import { reportHtml } from '../report/html.js';
+import { parseHistory } from '../report/results.js';
 import { writeFigure } from '../report/render.js';
 import { expandGrid, type Grid } from '../sweep/grid.js';
 import { openResultsStore } from '../sweep/store.js';
@@ -50,19 +51,10 @@ export function readExperimentFile(dir: string): { experiment: Experiment; optio
   return { experiment: findExperiment(saved.name), options: saved.options };
 }
 
+/** A run's history.jsonl (a line cut short by a crash is skipped). */
 function readHistory(dir: string, id: string): HistoryRecord[] {
   const file = path.join(dir, 'runs', id, 'history.jsonl');
-  if (!existsSync(file)) return [];
-  const out: HistoryRecord[] = [];
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    if (line.trim() === '') continue;
-    try {
-      out.push(JSON.parse(line) as HistoryRecord);
-    } catch {
-      break; // a line cut short by a crash ends the usable history
-    }
-  }
-  return out;
+  return existsSync(file) ? (parseHistory(readFileSync(file, 'utf8')).items as unknown as HistoryRecord[]) : [];
 }
 
 /**
