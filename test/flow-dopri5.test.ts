@@ -80,6 +80,13 @@ describe('dopri5', () => {
     expect(r.acceptedSteps).toBeLessThan(2000);
   });
 
+  it('dense output costs no evaluation; an output at the end of a step is that step\'s value', () => {
+    const r = dopri5(oscillator, 0, Float64Array.of(1, 0), 3, { rtol: 1e-8, atol: 1e-10, outputTimes: [0.1, 1.7, 2.9, 3] });
+    expect(r.evaluations).toBe(6 * (r.acceptedSteps + r.rejectedSteps) + 2);
+    expect(Array.from(r.outputs[3].y)).toEqual(Array.from(r.y));
+    expect(() => dopri5(decay, 0, Float64Array.of(1), 1, { h0: -1 })).toThrow('h0: expected a finite number > 0, got -1');
+  });
+
   it('a step limit ends the run with status max_steps; bad input is one line naming the option', () => {
     const r = dopri5(oscillator, 0, Float64Array.of(1, 0), 1000, { maxSteps: 10 });
     expect(r.status).toBe('max_steps');
