@@ -223,7 +223,16 @@ describe('resolveRunConfig: errors are one line naming the key', () => {
     [{ problem: FILE_PROBLEM, optimizer: { name: 'momentum', nesterov: 'yes' } }, 'sweep.toml: optimizer.nesterov: expected true or false, got "yes"'],
     [{ problem: FILE_PROBLEM, optimizer: { lr: [0.1, 0.01] } }, 'sweep.toml: optimizer.lr: expected a positive number, got [0.1,0.01]'],
     [{ problem: FILE_PROBLEM, loss: 'l2' }, 'sweep.toml: loss: expected one of mse, half-sse, got "l2"'],
-    [{ problem: FILE_PROBLEM, method: 'flow' }, 'sweep.toml: method: expected one of train, nnm, got "flow"'],
+    [{ problem: FILE_PROBLEM, method: 'ode' }, 'sweep.toml: method: expected one of train, nnm, flow, pgd, search3x3, got "ode"'],
+    [{ problem: FILE_PROBLEM, method: 'flow', flow: { eta: 0.1 } }, 'sweep.toml: flow.eta: only used with flow.solver = "steer", got solver = "dopri5"'],
+    [{ problem: FILE_PROBLEM, method: 'flow', model: { kind: 'deep', depth: 2 }, flow: { solver: 'steer' } },
+      'sweep.toml: model.kind: expected psd for the steering path (it evolves X = U U^T), got "deep"'],
+    [{ problem: FILE_PROBLEM, method: 'flow', model: { kind: 'udu', width: 2 } }, 'sweep.toml: model.kind: expected psd, asymmetric or deep for a flow (udu is projected: it has no gradient flow), got "udu"'],
+    [{ problem: FILE_PROBLEM, method: 'flow', flow: { solver: 'rk4' } }, 'sweep.toml: flow.solver: expected one of dopri5, dop853, steer, got "rk4"'],
+    [{ problem: FILE_PROBLEM, method: 'flow', flow: { logFrom: 10, tMax: 1 } }, 'sweep.toml: flow.logFrom: expected a time below flow.tMax = 1, got 10'],
+    [{ problem: FILE_PROBLEM, method: 'search3x3' }, 'sweep.toml: problem: not used by method = search3x3 (it makes its own 3 x 3 instances), got {"kind":"file","file":"P.npz"}'],
+    [{ method: 'search3x3', search: { gridSize: 4 } }, 'sweep.toml: search.gridSize: expected an odd integer >= 3, got 4'],
+    [{ method: 'search3x3', search: { shard: 3, shards: 3 } }, 'sweep.toml: search.shard: expected an integer in [0, 2] (below search.shards), got 3'],
     [{ problem: FILE_PROBLEM, train: { maxIters: -1 } }, 'sweep.toml: train.maxIters: expected an integer >= 0, got -1'],
     [{ problem: FILE_PROBLEM, train: { logEvery: 0 } }, 'sweep.toml: train.logEvery: expected an integer >= 1, got 0'],
     [{ problem: FILE_PROBLEM, train: { logSingular: -1 } }, 'sweep.toml: train.logSingular: expected a non-negative integer or "all", got -1'],
@@ -236,7 +245,7 @@ describe('resolveRunConfig: errors are one line naming the key', () => {
     [{ problem: FILE_PROBLEM, seeds: { data: -1 } }, 'sweep.toml: seeds.data: expected a non-negative integer, got -1'],
     [{ problem: FILE_PROBLEM, seeds: { init: 1.5 } }, 'sweep.toml: seeds.init: expected a non-negative integer, got 1.5'],
     [{ problem: FILE_PROBLEM, seeds: { data: 2 ** 60 } }, `sweep.toml: seeds.data: expected a non-negative integer, got ${2 ** 60}`],
-    [{ problem: FILE_PROBLEM, seed: 1 }, 'sweep.toml: seed: unknown key (expected one of name, method, problem, model, init, optimizer, loss, train, nnm, seeds)'],
+    [{ problem: FILE_PROBLEM, seed: 1 }, 'sweep.toml: seed: unknown key (expected one of name, method, problem, model, init, optimizer, loss, train, nnm, flow, pgd, search, seeds)'],
     [{}, 'sweep.toml: problem: expected a table, got nothing'],
     [{ problem: {} }, 'sweep.toml: problem.kind: expected one of file, sensing, completion, commuting, razin2x2, movielens, got nothing'],
     [{ problem: { kind: 'file' } }, 'sweep.toml: problem.file: expected a file path, got nothing'],
@@ -377,8 +386,11 @@ describe('runConfigJsonSchema', () => {
     expect(schema.type).toBe('object');
     expect(schema.title).toBe('implab run config');
     expect(schema.additionalProperties).toBe(false);
-    expect(Object.keys(schema.properties as Json)).toEqual(['name', 'method', 'problem', 'model', 'init', 'optimizer', 'loss', 'train', 'nnm', 'seeds']);
-    expect(schema.required).toEqual(['problem']);
+    expect(Object.keys(schema.properties as Json)).toEqual(['name', 'method', 'problem', 'model', 'init', 'optimizer', 'loss', 'train', 'nnm', 'flow', 'pgd', 'search', 'seeds']);
+    // problem is required except by method = search3x3, which makes its own instances.
+    expect(schema.required).toBeUndefined();
+    expect(validate(schema, {}).length).toBeGreaterThan(0);
+    expect(validate(schema, { method: 'search3x3' })).toEqual([]);
     const missing = properties(schema).filter(([, s]) => typeof s.description !== 'string' || s.description === '').map(([p]) => p);
     expect(missing).toEqual([]);
     expect(JSON.parse(JSON.stringify(schema))).toStrictEqual(schema);

@@ -6,6 +6,7 @@ import { collectInfo, formatInfo } from './info.js';
 import { positiveInt } from './options.js';
 import { registerGen } from './gen.js';
 import { registerTrain } from './train.js';
+import { registerFlow } from './flow.js';
 import { registerNnm } from './nnm.js';
 import { registerReport } from './report.js';
 import { registerReproduce } from './reproduce.js';
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
     });
   registerGen(program);
   registerTrain(program);
+  registerFlow(program);
   registerNnm(program);
   registerRun(program);
   registerReproduce(program);

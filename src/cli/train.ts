@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import type { Command } from 'commander';
 import type { InitConfig, TrainRunConfig, TrainRunOutcome } from '../runs/train-run.js';
 import { handleInterrupt } from './interrupt.js';
-import { runTrainJob, type TrainJob, type TrainWorkerData, type TrainWorkerMessage } from './train-worker.js';
+import { runTrainJob, type JobOutcome, type TrainJob, type TrainWorkerData, type TrainWorkerMessage } from './train-worker.js';
 import type { LossKind, ModelSpec } from '../models/model.js';
 import type { OptimizerSpec } from '../optim/create.js';
 import type { HistoryRecord } from '../train/loop.js';
@@ -55,15 +55,21 @@ interface TrainOptions {
   quiet?: boolean;
 }
 
+/** The options modelSpec reads (shared with implab flow). */
+export type ModelOptions = Pick<TrainOptions, 'model' | 'depth' | 'width' | 'widths' | 'radius'>;
+/** The options initConfig reads (shared with implab flow). */
+export type InitOptions = Pick<TrainOptions, 'init' | 'initScale' | 'initStd' | 'positiveDet' | 'xi' | 'initRank'>;
+
 /** Default learning rates: the papers' (Arora et al. use 1e-3 with GroupRMSprop). */
 const DEFAULT_LR: Record<(typeof OPTIMIZERS)[number], number> = { gd: 0.01, grouprmsprop: 1e-3, momentum: 0.01, adam: 1e-3 };
 
-function need<T>(value: T | undefined, option: string, why: string): T {
+export function need<T>(value: T | undefined, option: string, why: string): T {
   if (value === undefined) throw new Error(`${option}: required ${why}`);
   return value;
 }
 
-function modelSpec(o: TrainOptions): ModelSpec {
+/** The model a command line describes (--model, --depth, --widths, --width, --radius). */
+export function modelSpec(o: ModelOptions): ModelSpec {
   const kind = need(o.model, '--model', '(deep, psd, asymmetric or udu)');
   if (kind === 'deep') {
     if (o.width !== undefined) throw new Error('--width: not an option of the deep model (use --widths for hidden widths)');
@@ -74,7 +80,8 @@ function modelSpec(o: TrainOptions): ModelSpec {
   return kind === 'udu' ? { kind, width, ...(o.radius !== undefined ? { radius: o.radius } : {}) } : { kind, width };
 }
 
-function initConfig(o: TrainOptions): InitConfig {
+/** The initialization a command line describes (--init and its options). */
+export function initConfig(o: InitOptions): InitConfig {
   const text = o.init ?? 'gaussian';
   if (text.startsWith('file:')) {
     const file = text.slice(5);
@@ -226,23 +233,29 @@ export function registerTrain(program: Command): void {
 }
 
 /**
- * Runs a training job in a worker thread while this thread listens for Ctrl-C: the first
- * one stops the run cleanly (checkpoint and summary; `--resume` continues it), a second
- * one exits at once.
+ * A training job in a worker thread, with Ctrl-C handled (runJobInterruptibly).
  */
 async function trainInterruptibly(job: TrainJob, quiet: boolean): Promise<TrainRunOutcome> {
-  const onLog = (r: HistoryRecord): void => console.log(progressLine(r));
+  return (await runJobInterruptibly(job, quiet ? undefined : (r) => console.log(progressLine(r)))) as TrainRunOutcome;
+}
+
+/**
+ * Runs a job of train-worker.ts (training or flow) in a worker thread while this thread
+ * listens for Ctrl-C: the first one stops the run cleanly (checkpoint and summary; `--resume`
+ * continues it), a second one exits at once.
+ */
+export async function runJobInterruptibly<R extends HistoryRecord>(job: TrainJob, onLog: ((r: R) => void) | undefined): Promise<JobOutcome> {
   const workerFile = fileURLToPath(new URL('./train-worker.js', import.meta.url));
   // From the TypeScript sources there is no worker file: run here (Ctrl-C is then not handled).
-  if (!existsSync(workerFile)) return runTrainJob(job, new SharedArrayBuffer(4), quiet ? undefined : onLog);
+  if (!existsSync(workerFile)) return runTrainJob(job, new SharedArrayBuffer(4), onLog as ((r: HistoryRecord) => void) | undefined);
   const interrupt = handleInterrupt('stopping after this step (checkpoint and summary follow)');
   const stopFlag = interrupt.stopFlag;
   try {
-    return await new Promise<TrainRunOutcome>((resolve, reject) => {
-      const data: TrainWorkerData = { job, stopFlag, quiet };
+    return await new Promise<JobOutcome>((resolve, reject) => {
+      const data: TrainWorkerData = { job, stopFlag, quiet: onLog === undefined };
       const worker = new Worker(workerFile, { workerData: data });
       worker.on('message', (m: TrainWorkerMessage) => {
-        if (m.kind === 'log') onLog(m.record);
+        if (m.kind === 'log') onLog?.(m.record as R);
         else if (m.kind === 'done') resolve(m.outcome);
         else reject(new Error(m.message));
       });

@@ -32,7 +32,9 @@ export type ProblemConfig =
   | ({ kind: 'completion'; truth?: TruthName } & Generated<CompletionOptions>)
   | ({ kind: 'commuting' } & Omit<CommutingOptions, 'seed' | 'samplingSeed'>)
   | ({ kind: 'razin2x2' } & Razin2x2Options)
-  | ({ kind: 'movielens'; file: string } & Omit<MovielensOptions, 'ratingsTsv' | 'source'>);
+  | ({ kind: 'movielens'; file: string } & Omit<MovielensOptions, 'ratingsTsv' | 'source'>)
+  /** No problem: a run that makes its own instances (the 3 x 3 completion search). */
+  | { kind: 'none' };
 
 /** Seeds of the ground truth (`data`) and of the measurements, noise and test entries (`sampling`). */
 export interface ProblemSeeds {
@@ -66,6 +68,7 @@ export function problemFromConfig(config: ProblemConfig, seeds: ProblemSeeds, fi
   };
   const { kind, ...rest } = present(config) as ProblemConfig & Record<string, unknown>;
   const seeded = { seed: seeds.data, samplingSeed: seeds.sampling, ...(be ? { backend: be } : {}) };
+  if (config.kind === 'none') throw new RangeError('problem: this run has none (its method generates its own instances)');
   switch (config.kind) {
     case 'file':
       return problemFromNd(needFiles().readNpz(config.file), config.file);

@@ -1,14 +1,11 @@
 import type { Backend } from '../linalg/backend.js';
-import type { Mat } from '../linalg/mat.js';
 import { backend as defaultBackend } from '../linalg/select.js';
-import type { NdArray } from '../io/npy.js';
 import { readNpzFile } from '../io/files.js';
 import { ndFromVector } from '../io/npz.js';
-import { openRunDir } from '../io/run-dir.js';
 import { minNuclearNorm, type NnmResult } from '../baselines/nnm.js';
-import { spectralFigures } from '../metrics/spectral.js';
 import { problemFromNd } from '../problems/file.js';
 import type { Problem } from '../problems/problem.js';
+import { writeSolutionRun } from './solution-dir.js';
 
 /** One minimum-nuclear-norm solve: saved in summary.json. */
 export interface NnmRunConfig {
@@ -54,34 +51,19 @@ export function runNnm(config: NnmRunConfig, runDir: string, options: NnmRunOpti
   const be = options.backend ?? defaultBackend();
   const problem = options.problem ?? problemFromNd(readNpzFile(config.problem), config.problem);
   const result = minNuclearNorm(problem, { psd: config.psd, eps: config.eps, tol: config.tol, maxIters: config.maxIters, backend: be });
-  const figures = spectralFigures(result.x, { xStar: problem.xStar, k: 10, backend: be });
-  const rd = openRunDir(runDir, { force: options.force });
-  try {
-    rd.writeResult(new Map<string, Mat | NdArray>([['X', result.x], ['dual', ndFromVector(result.dual)]]), result.x);
-    const totalSeconds = (performance.now() - t0) / 1000;
-    rd.writeSummary({
-      status: result.status,
-      step: result.iterations,
-      final: {
-        nuclear_norm: figures.nuclearNorm,
-        effective_rank: figures.effectiveRank,
-        recon_mse: figures.reconMse,
-        recon_rel: figures.reconRel,
-        singular_values: Array.from(figures.top),
-      },
+  const written = writeSolutionRun(runDir, problem, {
+    x: result.x,
+    arrays: [['dual', ndFromVector(result.dual)]],
+    status: result.status,
+    iterations: result.iterations,
+    seconds: result.seconds,
+    extra: {
       primal_objective: result.primalObjective,
       dual_objective: result.dualObjective,
       relative_gap: result.relativeGap,
       primal_infeasibility: result.primalInfeasibility,
       dual_infeasibility: result.dualInfeasibility,
-      iterations: result.iterations,
-      backend: be.name,
-      train_seconds: result.seconds,
-      total_seconds: totalSeconds,
-      config: options.savedConfig ?? config,
-    });
-    return { result, runDir, totalSeconds, reconRel: figures.reconRel };
-  } finally {
-    rd.close();
-  }
+    },
+  }, { backend: be, config: options.savedConfig ?? config, t0, force: options.force });
+  return { result, runDir, totalSeconds: written.totalSeconds, reconRel: written.reconRel };
 }

@@ -100,10 +100,20 @@ function readFactorFile(file: string): Map<string, Mat> {
   return factors;
 }
 
-function initialParams(p: Prepared): Mat[] {
-  const init = p.config.init;
+/**
+ * The initial factors of a run: an InitConfig (a factor file named by path is read here)
+ * drawn from the stream Random.fromSeed(seed). Flows start from the same points as training.
+ *
+ * @example
+ * const params = initialFactors({ kind: 'identity', scale: 1e-3 }, model, problem, 0, be);
+ */
+export function initialFactors(init: InitConfig, model: Model, problem: Problem, seed: number, be: Backend): Mat[] {
   const spec: InitSpec = init.kind === 'file' ? { kind: 'file', factors: readFactorFile(init.file) } : init;
-  return initialize(spec, p.model, p.problem, Random.fromSeed(p.config.seed), p.be);
+  return initialize(spec, model, problem, Random.fromSeed(seed), be);
+}
+
+function initialParams(p: Prepared): Mat[] {
+  return initialFactors(p.config.init, p.model, p.problem, p.config.seed, p.be);
 }
 
 /** The loop's config from a resolved one (saved configs hold null where a setting is absent). */
@@ -122,7 +132,7 @@ export function loopConfig(r: ResolvedTrainConfig): TrainConfig {
 }
 
 /** The factors under their factor-file names (D as a vector, as DESIGN says). */
-function resultFactors(model: Model, params: readonly Mat[]): Map<string, Mat | NdArray> {
+export function resultFactors(model: Model, params: readonly Mat[]): Map<string, Mat | NdArray> {
   const out = new Map<string, Mat | NdArray>();
   model.factorNames.forEach((name, i) => {
     const p = params[i];

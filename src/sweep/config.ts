@@ -266,6 +266,11 @@ function nullable<T extends z.ZodType>(schema: T, description: string) {
 // ---------------------------------------------------------------------------
 
 const TRUTHS = ['asymmetric', 'psd', 'psd-spectrum'] as const;
+const FLOW_SOLVERS = ['dopri5', 'dop853', 'steer'] as const;
+const FLOW_FORMS = ['factors', 'x'] as const;
+/** What a run computes. */
+export const RUN_METHODS = ['train', 'nnm', 'flow', 'pgd', 'search3x3'] as const;
+export type RunMethod = (typeof RUN_METHODS)[number];
 const MEASUREMENT_SCALES = ['arora', 'unit', 'isometric'] as const;
 
 const squareSize = {
@@ -454,6 +459,44 @@ const nnmSchema = table({
   maxIters: integer(1).default(20000).describe('Iteration limit.'),
 }).prefault({}).describe('The minimum-nuclear-norm solve (method = nnm).');
 
+const flowSchema = table({
+  solver: oneOf(FLOW_SOLVERS).default('dopri5')
+    .describe('dopri5 (Dormand-Prince 5(4)) or dop853 (8(5,3)) integrate the gradient flow with error control; steer follows the steering path X <- exp(-eta S) X exp(-eta S) of Gunasekar et al. (psd model).'),
+  form: oneOf(FLOW_FORMS).default('factors')
+    .describe('factors: the flow of the model\'s factors; x: the factorization-free flow of X = U U^T, dX/dt = -(S X + X S) (psd model; steer always works on X).'),
+  rtol: positive().default(1e-8).describe('Relative tolerance of the integrator (dopri5, dop853).'),
+  atol: positive().default(1e-14).describe('Absolute tolerance of the integrator (dopri5, dop853); keep it below the entries of the initialization.'),
+  eta: optional(positive(), 'Step of the steering path (solver = steer only; default 1e-3).'),
+  tMax: positive().default(1e8).describe('The horizon: the flow is followed up to this time (status t_max).'),
+  maxSteps: integer(1).default(1_000_000).describe('Step limit (status max_steps): accepted integrator steps, or steering steps.'),
+  stopLoss: nullable(nonNegative(), 'Stop when the training loss falls below this (status converged), located on the dense output.'),
+  logPerDecade: integer(1).default(10).describe('History records per decade of flow time t, from logFrom to tMax (and at t = 0 and the end).'),
+  logFrom: positive().default(1e-2).describe('The first logged time after t = 0.'),
+  logSingular: z.union([integer(0, 'a non-negative integer or "all"'), z.literal('all', err('a non-negative integer or "all"'))], err('a non-negative integer or "all"'))
+    .default(10).describe('How many leading singular values to log ("all" = min(n1, n2)).'),
+  logMatrix: boolean().default(false).describe('Record the end-to-end matrix W (row-major) in every history record (n1 n2 <= 64 only).'),
+  checkpointEvery: nullable(integer(1), 'Write a resumable checkpoint every this many accepted steps.'),
+}).prefault({}).describe('The gradient flow (method = flow).');
+
+const pgdSchema = table({
+  tol: positive().default(1e-10).describe('Stop when the gradient mapping is below tol ||A*(y)||_F (status converged).'),
+  maxIters: integer(1).default(100_000).describe('Iteration limit (status max-iters).'),
+  lossTol: nonNegative().default(0).describe('Also stop once (1/2)||A(X) - y||^2 <= lossTol.'),
+}).prefault({}).describe('Projected gradient descent on X over the PSD cone, the rank-unconstrained reference (method = pgd).');
+
+const searchSchema = table({
+  gridSize: z.int(err('an odd integer >= 3')).min(3, err('an odd integer >= 3')).refine((g) => g % 2 === 1, err('an odd integer >= 3')).default(5)
+    .describe('Observed values on this many evenly spaced points of [-1, 1] (odd: 0 is one of them).'),
+  alphas: z.array(positive(), err('a list of positive numbers')).min(1, err('a list of positive numbers')).default([1e-1, 1e-2, 1e-3, 1e-4])
+    .describe('Initialization scales ||U_0||_F of the flows.'),
+  shard: integer(0).default(0).describe('This run computes the instances with index = shard (mod shards).'),
+  shards: integer(1).default(1).describe('How many shards the instances are split into.'),
+  rtol: positive().default(1e-8).describe('Relative tolerance of the integrator (dopri5).'),
+  atolPerAlpha: positive().default(1e-8).describe('Absolute tolerance of the integrator, per unit alpha (atol = atolPerAlpha alpha).'),
+  tMax: positive().default(1e8).describe('Flow horizon of one instance.'),
+  lossTol: positive().default(1e-18).describe('A flow has converged when (1/2)||A(X) - y||^2 falls to this.'),
+}).prefault({}).describe('The exhaustive search over 3 x 3 PSD completion problems of Gunasekar et al. (method = search3x3).');
+
 const seed = (what: string) => integer(0, 'a non-negative integer').describe(what);
 
 const seedsSchema = table({
@@ -472,14 +515,19 @@ const seedsSchema = table({
  */
 export const runConfigSchema = table({
   name: optional(text(), 'A free label (not part of the run id).'),
-  method: oneOf(['train', 'nnm']).default('train').describe('train: a factorization by a gradient method; nnm: the minimum-nuclear-norm baseline.'),
-  problem: problemSchema,
+  method: oneOf(RUN_METHODS).default('train').describe(
+    'train: a factorization by a gradient method; nnm: the minimum-nuclear-norm baseline; flow: the gradient flow of the model (or the steering path); ' +
+    'pgd: projected gradient descent on X over the PSD cone; search3x3: one shard of the exhaustive 3 x 3 PSD completion search.'),
+  problem: problemSchema.optional(),
   model: modelSchema,
   init: initSchema,
   optimizer: optimizerSchema,
   loss: oneOf(['mse', 'half-sse']).default('mse').describe('mse = (1/m) sum (A(W) - y)^2; half-sse = (1/2) sum (A(W) - y)^2.'),
   train: trainSchema,
   nnm: nnmSchema,
+  flow: flowSchema,
+  pgd: pgdSchema,
+  search: searchSchema,
   seeds: seedsSchema,
 }).describe('One implab run.');
 
@@ -513,7 +561,9 @@ export type ResolvedProblemConfig =
     }
   | { kind: 'commuting'; n: number; m: number; rank: number; scale: MeasurementScaleName; noise: number }
   | { kind: 'razin2x2'; perturbed?: number }
-  | { kind: 'movielens'; file: string; rowsAre: 'items' | 'users'; split: RatingsSplit };
+  | { kind: 'movielens'; file: string; rowsAre: 'items' | 'users'; split: RatingsSplit }
+  /** method = search3x3, which generates its own instances. */
+  | { kind: 'none' };
 
 /** A ModelSpec with every default filled in (udu radius 1; deep widths only when given). */
 export type ResolvedModelConfig =
@@ -557,7 +607,7 @@ export interface ResolvedSeeds {
 export interface ResolvedRunConfig {
   /** The free label, when given (not part of the run id). */
   name?: string;
-  method: 'train' | 'nnm';
+  method: RunMethod;
   problem: ResolvedProblemConfig;
   model: ResolvedModelConfig;
   init: ResolvedInitConfig;
@@ -565,7 +615,47 @@ export interface ResolvedRunConfig {
   loss: LossKind;
   train: ResolvedTrainConfig;
   nnm: ResolvedNnmConfig;
+  /** Only with method = flow (absent otherwise, so that adding flows left the ids of other runs as they were). */
+  flow?: ResolvedFlowConfig;
+  /** Only with method = pgd. */
+  pgd?: ResolvedPgdConfig;
+  /** Only with method = search3x3. */
+  search?: ResolvedSearchConfig;
   seeds: ResolvedSeeds;
+}
+
+/** The flow section resolved: eta only for the steering path, null where a setting is absent. */
+export interface ResolvedFlowConfig {
+  solver: (typeof FLOW_SOLVERS)[number];
+  form: (typeof FLOW_FORMS)[number];
+  rtol: number;
+  atol: number;
+  eta?: number;
+  tMax: number;
+  maxSteps: number;
+  stopLoss: number | null;
+  logPerDecade: number;
+  logFrom: number;
+  logSingular: number | 'all';
+  logMatrix: boolean;
+  checkpointEvery: number | null;
+}
+
+export interface ResolvedPgdConfig {
+  tol: number;
+  maxIters: number;
+  lossTol: number;
+}
+
+export interface ResolvedSearchConfig {
+  gridSize: number;
+  alphas: number[];
+  shard: number;
+  shards: number;
+  rtol: number;
+  atolPerAlpha: number;
+  tMax: number;
+  lossTol: number;
 }
 
 type Parsed = z.output<typeof runConfigSchema>;
@@ -608,7 +698,7 @@ function resolveTruth(
   return truth === 'psd-spectrum' ? { rank, truth, spectrumDecay: p.spectrumDecay ?? 1.5, ...norm } : { rank, truth, ...norm };
 }
 
-function resolveProblem(p: Parsed['problem'], samplingSeed: number, fail: (key: string, detail: string) => never): ResolvedProblemConfig {
+function resolveProblem(p: NonNullable<Parsed['problem']>, samplingSeed: number, fail: (key: string, detail: string) => never): ResolvedProblemConfig {
   switch (p.kind) {
     case 'file':
       return { kind: 'file', file: p.file };
@@ -769,6 +859,39 @@ function checkShapeSettings(problem: ResolvedProblemConfig, init: ResolvedInitCo
   }
 }
 
+function resolveFlow(f: Parsed['flow'], model: ResolvedModelConfig, problem: ResolvedProblemConfig, fail: (key: string, detail: string) => never): ResolvedFlowConfig {
+  if (f.eta !== undefined && f.solver !== 'steer') fail('flow.eta', `only used with flow.solver = "steer", got solver = "${f.solver}"`);
+  if ((f.solver === 'steer' || f.form === 'x') && model.kind !== 'psd') {
+    fail('model.kind', `expected psd for ${f.solver === 'steer' ? 'the steering path' : 'the flow of X'} (it evolves X = U U^T), got "${model.kind}"`);
+  }
+  if (model.kind === 'udu') fail('model.kind', 'expected psd, asymmetric or deep for a flow (udu is projected: it has no gradient flow), got "udu"');
+  if (!(f.logFrom < f.tMax)) fail('flow.logFrom', `expected a time below flow.tMax = ${f.tMax}, got ${f.logFrom}`);
+  const shape = problemShape(problem);
+  if (f.logMatrix && shape !== null && shape[0] * shape[1] > LOG_MATRIX_MAX_ENTRIES) {
+    fail('flow.logMatrix', `expected false for a ${shape[0]}x${shape[1]} problem (W is logged only when n1 n2 <= ${LOG_MATRIX_MAX_ENTRIES}), got true`);
+  }
+  return {
+    solver: f.solver,
+    form: f.solver === 'steer' ? 'x' : f.form,
+    rtol: f.rtol,
+    atol: f.atol,
+    ...(f.solver === 'steer' ? { eta: f.eta ?? 1e-3 } : {}),
+    tMax: f.tMax,
+    maxSteps: f.maxSteps,
+    stopLoss: f.stopLoss ?? null,
+    logPerDecade: f.logPerDecade,
+    logFrom: f.logFrom,
+    logSingular: f.logSingular,
+    logMatrix: f.logMatrix,
+    checkpointEvery: f.checkpointEvery ?? null,
+  };
+}
+
+function resolveSearch(s: Parsed['search'], fail: (key: string, detail: string) => never): ResolvedSearchConfig {
+  if (s.shard >= s.shards) fail('search.shard', `expected an integer in [0, ${s.shards - 1}] (below search.shards), got ${s.shard}`);
+  return { gridSize: s.gridSize, alphas: [...s.alphas], shard: s.shard, shards: s.shards, rtol: s.rtol, atolPerAlpha: s.atolPerAlpha, tMax: s.tMax, lossTol: s.lossTol };
+}
+
 /**
  * Validates a run config (from a TOML or JSON file, or built in code) and fills in
  * every default: the library's (optimizer options, train settings), the CLI's
@@ -796,7 +919,9 @@ export function resolveRunConfig(raw: unknown, source: string): ResolvedRunConfi
   };
   const model = resolveModel(c.model, fail);
   const seeds = { data: c.seeds.data, sampling: c.seeds.sampling ?? c.seeds.data, init: c.seeds.init };
-  const problem = resolveProblem(c.problem, seeds.sampling, fail);
+  if (c.method === 'search3x3' && c.problem !== undefined) fail('problem', `not used by method = search3x3 (it makes its own 3 x 3 instances), got ${describeConfigValue(c.problem)}`);
+  if (c.method !== 'search3x3' && c.problem === undefined) fail('problem', 'expected a table, got nothing');
+  const problem: ResolvedProblemConfig = c.problem === undefined ? { kind: 'none' } : resolveProblem(c.problem, seeds.sampling, fail);
   const init = resolveInit(c.init, model, fail);
   const train = resolveTrain(c.train, fail);
   checkShapeSettings(problem, init, train, fail);
@@ -810,6 +935,9 @@ export function resolveRunConfig(raw: unknown, source: string): ResolvedRunConfi
     loss: c.loss,
     train,
     nnm: { psd: c.nnm.psd ?? null, eps: c.nnm.eps, tol: c.nnm.tol, maxIters: c.nnm.maxIters },
+    ...(c.method === 'flow' ? { flow: resolveFlow(c.flow, model, problem, fail) } : {}),
+    ...(c.method === 'pgd' ? { pgd: { tol: c.pgd.tol, maxIters: c.pgd.maxIters, lossTol: c.pgd.lossTol } } : {}),
+    ...(c.method === 'search3x3' ? { search: resolveSearch(c.search, fail) } : {}),
     seeds,
   };
 }
@@ -828,6 +956,11 @@ export function runConfigJsonSchema(): Record<string, unknown> {
     $schema: schema.$schema,
     title: 'implab run config',
     ...schema,
+    // problem is required, except by method = search3x3, which makes its own instances.
+    anyOf: [
+      { properties: {}, required: ['problem'] },
+      { properties: { method: { const: 'search3x3', description: 'The one method that needs no problem.' } }, required: ['method'] },
+    ],
     description:
       'One implab run (implab run CONFIG.toml). In a sweep file any key may also hold a list of such values ' +
       '(a grid axis; a list of lists where a list is expected), and a top-level `variants` list of partial configs ' +

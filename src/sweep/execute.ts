@@ -20,12 +20,17 @@ import type { ResolvedOptimizerSpec } from '../optim/create.js';
 import { problemFromConfig, type ProblemConfig } from '../problems/spec.js';
 import type { Problem } from '../problems/problem.js';
 import { runNnm } from '../runs/nnm-run.js';
+import { continueFlow, runFlow, type FlowRunConfig } from '../runs/flow-run.js';
+import { runPgd } from '../runs/pgd-run.js';
+import { runSearch3x3 } from '../runs/search-run.js';
+import type { FlowSettings } from '../flow/follow.js';
+import type { ResolvedSearchConfig, RunMethod } from './config.js';
 import { CONFIG_FILE, continueTraining, loopConfig, runTraining, type InitConfig, type TrainRunConfig } from '../runs/train-run.js';
 import type { ResolvedTrainConfig } from '../train/loop.js';
 
 /** What a run needs of its resolved config (src/sweep/config.ts's ResolvedRunConfig has it). */
 export interface ExecutableRunConfig {
-  method: 'train' | 'nnm';
+  method: RunMethod;
   problem: ProblemConfig;
   model: ModelSpec;
   init: InitConfig;
@@ -33,14 +38,20 @@ export interface ExecutableRunConfig {
   loss: LossKind;
   train: ResolvedTrainConfig;
   nnm: { psd: boolean | null; eps: number; tol: number; maxIters: number };
+  /** method = flow only. */
+  flow?: FlowSettings;
+  /** method = pgd only. */
+  pgd?: { tol: number; maxIters: number; lossTol: number };
+  /** method = search3x3 only. */
+  search?: ResolvedSearchConfig;
   seeds: { data: number; sampling: number; init: number };
 }
 
 /** A run's figures as results.jsonl records them (null where a figure does not apply). */
 export interface RunFigures {
-  method: 'train' | 'nnm';
+  method: RunMethod;
   status: string;
-  /** Training steps, or nnm iterations. */
+  /** Training steps, nnm / pgd iterations, accepted flow steps, or search instances. */
   step: number;
   /** Final training loss (null for nnm). */
   loss: number | null;
@@ -54,6 +65,8 @@ export interface RunFigures {
   total_seconds: number;
   /** nnm only: the certified relative gap. */
   relative_gap?: number | null;
+  /** flow only: the flow time reached. */
+  t?: number | null;
 }
 
 export interface ExecuteOptions {
@@ -88,7 +101,7 @@ function describeProblem(config: ExecutableRunConfig): string {
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 /** RunFigures from a run's summary.json. */
-export function figuresFromSummary(summary: Record<string, unknown>, method: 'train' | 'nnm'): RunFigures {
+export function figuresFromSummary(summary: Record<string, unknown>, method: RunMethod): RunFigures {
   const final = (summary.final ?? {}) as Record<string, unknown>;
   const sv = final.singular_values;
   return {
@@ -105,7 +118,15 @@ export function figuresFromSummary(summary: Record<string, unknown>, method: 'tr
     train_seconds: Number(summary.train_seconds),
     total_seconds: Number(summary.total_seconds),
     ...(method === 'nnm' ? { relative_gap: num(summary.relative_gap) } : {}),
+    ...(method === 'flow' ? { t: num(summary.t) } : {}),
   };
+}
+
+/** The method's own section of a resolved config (present exactly for that method). */
+function sectionOf<K extends 'flow' | 'pgd' | 'search'>(config: ExecutableRunConfig, key: K): NonNullable<ExecutableRunConfig[K]> {
+  const section = config[key];
+  if (section === undefined) throw new RangeError(`${key}: expected the ${key} settings of a method = ${config.method} run, got nothing`);
+  return section as NonNullable<ExecutableRunConfig[K]>;
 }
 
 /**
@@ -121,12 +142,25 @@ export function executeRun(config: ExecutableRunConfig, runDir: string, options:
   const readSummary = (): Record<string, unknown> => JSON.parse(readFileSync(summaryFile, 'utf8')) as Record<string, unknown>;
   // A run stopped on request (Ctrl-C) has a summary too, but is not finished.
   if (existsSync(summaryFile) && readSummary().status !== 'stopped') return figuresFromSummary(readSummary(), config.method);
+  if (config.method === 'search3x3') {
+    runSearch3x3(sectionOf(config, 'search'), runDir, { force: true, backend: options.backend, seed: config.seeds.init, savedConfig, shouldStop: options.shouldStop });
+    return figuresFromSummary(readSummary(), config.method);
+  }
   const problem = buildRunProblem(config, options.backend);
+  const runOptions = { backend: options.backend, problem, savedConfig, shouldStop: options.shouldStop };
   if (config.method === 'nnm') {
     const n = config.nnm;
     runNnm({ problem: describeProblem(config), psd: n.psd ?? problem.psd, eps: n.eps, tol: n.tol, maxIters: n.maxIters }, runDir, {
       force: true, backend: options.backend, problem, savedConfig,
     });
+  } else if (config.method === 'pgd') {
+    runPgd({ problem: describeProblem(config), ...sectionOf(config, 'pgd') }, runDir, { force: true, backend: options.backend, problem, savedConfig });
+  } else if (config.method === 'flow') {
+    const flow = { ...sectionOf(config, 'flow') };
+    flow.checkpointEvery ??= options.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY;
+    const flowConfig: FlowRunConfig = { problem: describeProblem(config), model: config.model, init: config.init, loss: config.loss, flow, seed: config.seeds.init };
+    if (existsSync(path.join(runDir, CONFIG_FILE))) continueFlow(flowConfig, runDir, { ...runOptions, restartOnBadCheckpoint: true });
+    else runFlow(flowConfig, runDir, { ...runOptions, force: true });
   } else {
     const train = loopConfig(config.train);
     train.checkpointEvery ??= options.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY;
@@ -134,7 +168,6 @@ export function executeRun(config: ExecutableRunConfig, runDir: string, options:
       problem: describeProblem(config), model: config.model, init: config.init, optimizer: config.optimizer,
       loss: config.loss, train, seed: config.seeds.init,
     };
-    const runOptions = { backend: options.backend, problem, savedConfig, shouldStop: options.shouldStop };
     if (existsSync(path.join(runDir, CONFIG_FILE))) continueTraining(trainConfig, runDir, { ...runOptions, restartOnBadCheckpoint: true });
     else runTraining(trainConfig, runDir, { ...runOptions, force: true });
   }

@@ -7,6 +7,7 @@
 
 import { workerData } from 'node:worker_threads';
 import { backend } from '../linalg/select.js';
+import type { RunMethod } from './config.js';
 import { executeRun, type ExecutableRunConfig, type RunFigures } from './execute.js';
 
 export interface WorkerTask {
@@ -26,7 +27,7 @@ const data = (workerData ?? {}) as WorkerData;
 const stopFlag = data.stopFlag ? new Int32Array(data.stopFlag) : null;
 backend().setThreads(data.threads ?? 1);
 
-function notStarted(method: 'train' | 'nnm'): RunFigures {
+function notStarted(method: RunMethod): RunFigures {
   return {
     method, status: 'stopped', step: 0, loss: null, test_loss: null, recon_mse: null, recon_rel: null, nuclear_norm: null,
     effective_rank: null, singular_values: null, train_seconds: 0, total_seconds: 0,

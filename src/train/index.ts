@@ -12,3 +12,4 @@ export {
   type TrainStatus,
 } from './loop.js';
 export { cloneTrainState, deserializeTrainState, serializeTrainState, type TrainState, type TrainStateMeta } from './state.js';
+export { historyRecord, type RecordOptions } from './record.js';

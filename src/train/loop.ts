@@ -13,12 +13,11 @@
 import type { Backend } from '../linalg/backend.js';
 import { type Mat, zeros } from '../linalg/mat.js';
 import { backend as currentBackend } from '../linalg/select.js';
-import { heldOutLoss } from '../metrics/held-out.js';
-import { spectralFigures } from '../metrics/spectral.js';
 import type { Model } from '../models/model.js';
 import type { Optimizer, OptimizerState } from '../optim/optimizer.js';
 import { cloneOptimizerState } from '../optim/state.js';
 import type { Problem } from '../problems/problem.js';
+import { historyRecord } from './record.js';
 import { cloneTrainState, type TrainState } from './state.js';
 
 /** How a run ended. */
@@ -266,7 +265,6 @@ export function defaultSchattenP(model: Model): number {
   return model.kind === 'deep' ? 2 / model.factorNames.length : 1;
 }
 
-const finite = (x: number | null): number | null => (x !== null && Number.isFinite(x) ? x : null);
 
 function checkParams(model: Model, params: readonly Mat[], what: string): void {
   if (params.length !== model.factorShapes.length) {
@@ -388,25 +386,11 @@ export function train(args: TrainArgs): TrainResult {
     throw new RangeError(`logMatrix: logs W only when n1 n2 <= ${LOG_MATRIX_MAX_ENTRIES}, got ${model.n1}x${model.n2}`);
   }
 
+  const recordOptions = { problem, loss: model.loss, k, schattenP, logMatrix: cfg.logMatrix, backend: be };
   const record = (t: number, loss: number): HistoryRecord => {
     model.endToEnd(params, w);
     model.endToEndGradient(g);
-    const f = spectralFigures(w, { grad: g, xStar: problem.xStar, k, schattenP, backend: be });
-    const top = Array.from(f.top);
-    return {
-      step: t,
-      loss: finite(loss),
-      test_loss: problem.test ? finite(heldOutLoss(w, problem.test, model.loss)) : null,
-      recon_mse: finite(f.reconMse),
-      recon_rel: finite(f.reconRel),
-      nuclear_norm: finite(f.nuclearNorm),
-      schatten_2_over_N: finite(f.schatten),
-      effective_rank: finite(f.effectiveRank),
-      singular_values: top.every(Number.isFinite) ? top : null,
-      grad_align_diag: finite(f.gradAlignDiag),
-      grad_align_offdiag: finite(f.gradAlignOffdiag),
-      w: cfg.logMatrix && w.data.every(Number.isFinite) ? Array.from(w.data) : null,
-    };
+    return historyRecord(t, loss, w, g, recordOptions);
   };
 
   let hookMs = 0;
