@@ -26,6 +26,7 @@ export interface SearchRunConfig {
   atolPerAlpha: number;
   tMax: number;
   lossTol: number;
+  maxSteps: number;
 }
 
 export interface SearchRunOptions {
@@ -43,14 +44,14 @@ export interface SearchRunOptions {
  * Computes one shard and writes RUN_DIR/instances.jsonl and summary.json.
  *
  * @example
- * runSearch3x3({ gridSize: 3, alphas: [1e-1, 1e-3], shard: 0, shards: 4, rtol: 1e-8, atolPerAlpha: 1e-8, tMax: 1e8, lossTol: 1e-18 }, 'runs/s0');
+ * runSearch3x3({ gridSize: 3, alphas: [1e-1, 1e-3], shard: 0, shards: 4, rtol: 1e-10, atolPerAlpha: 1e-8, tMax: 1e6, lossTol: 1e-9, maxSteps: 10000 }, 'runs/s0');
  */
 export function runSearch3x3(config: SearchRunConfig, runDir: string, options: SearchRunOptions = {}): { status: string; rows: SearchRow[] } {
   const t0 = performance.now();
   const be = options.backend ?? defaultBackend();
   const search: SearchOptions = {
     gridSize: config.gridSize, alphas: config.alphas, shard: config.shard, shards: config.shards, seed: options.seed ?? 0,
-    rtol: config.rtol, atol: config.atolPerAlpha, tMax: config.tMax, lossTol: config.lossTol,
+    rtol: config.rtol, atol: config.atolPerAlpha, tMax: config.tMax, lossTol: config.lossTol, maxSteps: config.maxSteps,
   };
   const indices = shardIndices(instanceCount(config.gridSize), config.shard, config.shards);
   const rows: SearchRow[] = [];

@@ -485,16 +485,17 @@ const pgdSchema = table({
 }).prefault({}).describe('Projected gradient descent on X over the PSD cone, the rank-unconstrained reference (method = pgd).');
 
 const searchSchema = table({
-  gridSize: z.int(err('an odd integer >= 3')).min(3, err('an odd integer >= 3')).refine((g) => g % 2 === 1, err('an odd integer >= 3')).default(5)
+  gridSize: z.int(err('an odd integer >= 3')).min(3, err('an odd integer >= 3')).refine((g) => g % 2 === 1, err('an odd integer >= 3')).default(7)
     .describe('Observed values on this many evenly spaced points of [-1, 1] (odd: 0 is one of them).'),
   alphas: z.array(positive(), err('a list of positive numbers')).min(1, err('a list of positive numbers')).default([1e-1, 1e-2, 1e-3, 1e-4])
     .describe('Initialization scales ||U_0||_F of the flows.'),
   shard: integer(0).default(0).describe('This run computes the instances with index = shard (mod shards).'),
   shards: integer(1).default(1).describe('How many shards the instances are split into.'),
-  rtol: positive().default(1e-8).describe('Relative tolerance of the integrator (dopri5).'),
+  rtol: positive().default(1e-10).describe('Relative tolerance of the integrator (dopri5).'),
   atolPerAlpha: positive().default(1e-8).describe('Absolute tolerance of the integrator, per unit alpha (atol = atolPerAlpha alpha).'),
-  tMax: positive().default(1e8).describe('Flow horizon of one instance.'),
-  lossTol: positive().default(1e-18).describe('A flow has converged when (1/2)||A(X) - y||^2 falls to this.'),
+  tMax: positive().default(1e6).describe('Flow horizon of one instance.'),
+  lossTol: positive().default(1e-9).describe('A flow has converged when (1/2)||A(X) - y||^2 falls to this.'),
+  maxSteps: integer(1).default(10_000).describe('Step limit of one flow (status max_steps; such flows are counted, not used in the statistics).'),
 }).prefault({}).describe('The exhaustive search over 3 x 3 PSD completion problems of Gunasekar et al. (method = search3x3).');
 
 const seed = (what: string) => integer(0, 'a non-negative integer').describe(what);
@@ -656,6 +657,7 @@ export interface ResolvedSearchConfig {
   atolPerAlpha: number;
   tMax: number;
   lossTol: number;
+  maxSteps: number;
 }
 
 type Parsed = z.output<typeof runConfigSchema>;
@@ -889,7 +891,7 @@ function resolveFlow(f: Parsed['flow'], model: ResolvedModelConfig, problem: Res
 
 function resolveSearch(s: Parsed['search'], fail: (key: string, detail: string) => never): ResolvedSearchConfig {
   if (s.shard >= s.shards) fail('search.shard', `expected an integer in [0, ${s.shards - 1}] (below search.shards), got ${s.shard}`);
-  return { gridSize: s.gridSize, alphas: [...s.alphas], shard: s.shard, shards: s.shards, rtol: s.rtol, atolPerAlpha: s.atolPerAlpha, tMax: s.tMax, lossTol: s.lossTol };
+  return { gridSize: s.gridSize, alphas: [...s.alphas], shard: s.shard, shards: s.shards, rtol: s.rtol, atolPerAlpha: s.atolPerAlpha, tMax: s.tMax, lossTol: s.lossTol, maxSteps: s.maxSteps };
 }
 
 /**

@@ -32,7 +32,11 @@ export function axesLabel(axes: Record<string, unknown>): string {
 
 /** One line about a finished run: status, steps, the headline figures, time. */
 export function figuresLine(f: RunFigures): string {
-  const what = f.method === 'nnm' ? `${f.status} in ${f.step} iterations` : `${f.status} at step ${f.step}, loss ${sci(f.loss)}`;
+  if (f.method === 'search3x3') return `${f.status}: ${f.step} instances (${f.total_seconds.toFixed(1)} s)`;
+  const what =
+    f.method === 'nnm' || f.method === 'pgd' ? `${f.status} in ${f.step} iterations` :
+    f.method === 'flow' ? `${f.status} at t = ${sci(f.t ?? null)} after ${f.step} steps, loss ${sci(f.loss)}` :
+    `${f.status} at step ${f.step}, loss ${sci(f.loss)}`;
   return `${what}, recon_rel ${sci(f.recon_rel)}, eff. rank ${f.effective_rank === null ? '-' : f.effective_rank.toFixed(2)} (${f.total_seconds.toFixed(1)} s)`;
 }
 
