@@ -5,12 +5,11 @@
  */
 
 import type { Command } from 'commander';
-import { FLOW_SOLVERS, type FlowSettings } from '../flow/follow.js';
+import { FLOW_SOLVERS, type FlowRecord, type FlowSettings } from '../flow/follow.js';
 import type { LossKind } from '../models/model.js';
 import type { FlowRunConfig, FlowRunOutcome } from '../runs/flow-run.js';
-import type { FlowRecord } from '../flow/follow.js';
-import { choice, nonNegativeInt, nonNegativeNumber, positiveInt, positiveIntList, positiveNumber } from './options.js';
-import { initConfig, modelSpec, need, runJobInterruptibly, type InitOptions, type ModelOptions } from './train.js';
+import { choice, nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber } from './options.js';
+import { addModelAndInitOptions, initConfig, modelSpec, need, runJobInterruptibly, type InitOptions, type ModelOptions } from './train.js';
 import type { TrainJob } from './train-worker.js';
 
 const MODELS = ['deep', 'psd', 'asymmetric'] as const;
@@ -81,20 +80,12 @@ function progressLine(r: FlowRecord): string {
 }
 
 export function registerFlow(program: Command): void {
-  program
+  const command = program
     .command('flow')
     .description('follow the gradient flow of a factorization (or the steering path) on a problem file; writes RUN_DIR like train')
-    .option('--problem <file>', 'problem file (.npz)')
-    .option('--model <kind>', 'deep | psd | asymmetric', choice('--model', MODELS))
-    .option('--depth <n>', 'depth N of the deep model', positiveInt('--depth'))
-    .option('--widths <list>', 'hidden widths d_1..d_(N-1) of the deep model, e.g. 100,100', positiveIntList('--widths'))
-    .option('--width <k>', 'k of U (n x k) for psd and asymmetric', positiveInt('--width'))
-    .option('--init <kind>', 'gaussian | normal-end-to-end | identity | orthogonal | balanced | scaled-direction | svd | file:F.npz (default gaussian)')
-    .option('--init-scale <s>', 'init scale (psd identity: X(0) = s I); default 1e-3', positiveNumber('--init-scale'))
-    .option('--init-std <s>', 'normal-end-to-end: standard deviation of the entries of W(0)', positiveNumber('--init-std'))
-    .option('--positive-det', 'redraw the (random) initialization until det(W(0)) > 0 (square problems)')
-    .option('--xi <xi>', 'Frobenius norm of U_0 for scaled-direction (default 1e-3)', positiveNumber('--xi'))
-    .option('--init-rank <r>', 'rank of the svd start', positiveInt('--init-rank'))
+    .option('--problem <file>', 'problem file (.npz)');
+  addModelAndInitOptions(command, MODELS);
+  command
     .option('--loss <kind>', 'mse | half-sse', choice('--loss', LOSSES), 'mse')
     .option('--method <m>', 'dopri5 | dop853 (adaptive Runge-Kutta on the flow) | steer (X <- exp(-eta S) X exp(-eta S))', choice('--method', FLOW_SOLVERS), 'dopri5')
     .option('--form <f>', 'factors (the flow of the factors) | x (dX/dt = -(S X + X S), psd model); steer implies x', choice('--form', FORMS))

@@ -177,22 +177,33 @@ function report(outcome: TrainRunOutcome): void {
   );
 }
 
-export function registerTrain(program: Command): void {
-  program
-    .command('train')
-    .description('train a factorization on a problem file; writes RUN_DIR/{result.npz,summary.json,history.jsonl}')
-    .option('--problem <file>', 'problem file (.npz)')
-    .option('--model <kind>', 'deep | psd | asymmetric | udu', choice('--model', MODELS))
+/**
+ * The model and initialization options of `train` and `flow` (--model with the given kinds,
+ * --depth, --widths, --width, --radius where udu is one of them, --init and its options).
+ */
+export function addModelAndInitOptions(command: Command, models: readonly string[]): Command {
+  command
+    .option('--model <kind>', models.join(' | '), choice('--model', models))
     .option('--depth <n>', 'depth N of the deep model', positiveInt('--depth'))
     .option('--widths <list>', 'hidden widths d_1..d_(N-1) of the deep model, e.g. 100,100', positiveIntList('--widths'))
-    .option('--width <k>', 'k of U (n x k) for psd, asymmetric and udu', positiveInt('--width'))
-    .option('--radius <r>', 'Frobenius radius of U for udu (default 1)', positiveNumber('--radius'))
+    .option('--width <k>', `k of U (n x k) for ${models.filter((m) => m !== 'deep').join(', ')}`, positiveInt('--width'));
+  if (models.includes('udu')) command.option('--radius <r>', 'Frobenius radius of U for udu (default 1)', positiveNumber('--radius'));
+  return command
     .option('--init <kind>', 'gaussian | normal-end-to-end | identity | orthogonal | balanced | scaled-direction | svd | file:F.npz (default gaussian)')
-    .option('--init-scale <s>', 'init scale (Arora et al.: ||W(0)||_F ~ s sqrt(n)); default 1e-3', positiveNumber('--init-scale'))
+    .option('--init-scale <s>', 'init scale (Arora et al.: ||W(0)||_F ~ s sqrt(n); psd identity: X(0) = s I); default 1e-3', positiveNumber('--init-scale'))
     .option('--init-std <s>', 'normal-end-to-end: standard deviation of the entries of W(0) (default 1e-3)', positiveNumber('--init-std'))
     .option('--positive-det', 'redraw the (random) initialization until det(W(0)) > 0 (square problems)')
     .option('--xi <xi>', 'Frobenius norm of U_0 for scaled-direction (default 1e-3)', positiveNumber('--xi'))
-    .option('--init-rank <r>', 'rank of the svd start', positiveInt('--init-rank'))
+    .option('--init-rank <r>', 'rank of the svd start', positiveInt('--init-rank'));
+}
+
+export function registerTrain(program: Command): void {
+  const command = program
+    .command('train')
+    .description('train a factorization on a problem file; writes RUN_DIR/{result.npz,summary.json,history.jsonl}')
+    .option('--problem <file>', 'problem file (.npz)');
+  addModelAndInitOptions(command, MODELS);
+  command
     .option('--optimizer <name>', 'gd | grouprmsprop | momentum | adam', choice('--optimizer', OPTIMIZERS), 'gd')
     .option('--lr <lr>', 'learning rate (default: gd/momentum 0.01, grouprmsprop/adam 1e-3)', positiveNumber('--lr'))
     .option('--momentum <mu>', 'momentum coefficient (momentum; default 0.9)', unitInterval('--momentum'))

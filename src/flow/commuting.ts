@@ -79,9 +79,11 @@ export function commutingFlowLimit(problem: Problem, d0: Float64Array, _loss: Lo
   const v = new Float64Array(m), vTry = new Float64Array(m);
   const g = new Float64Array(m), step = new Float64Array(m);
   const h = zeros(m, m);
+  /** The scale of the terms of the last G evaluated (Σ x_j + Σ |y_i v_i|): G's rounding is about eps times it. */
+  let lastScale = 0;
   /** x(v) into out; returns G(v) (Infinity when an exponent overflows). */
   const evaluate = (vv: Float64Array, out: Float64Array): number => {
-    let G = 0;
+    let G = 0, scale = 0;
     for (let j = 0; j < n; j++) {
       let e = logD0[j];
       for (let i = 0; i < m; i++) e -= a.data[i * n + j] * vv[i];
@@ -89,7 +91,12 @@ export function commutingFlowLimit(problem: Problem, d0: Float64Array, _loss: Lo
       out[j] = Math.exp(e);
       G += out[j];
     }
-    for (let i = 0; i < m; i++) G += y[i] * vv[i];
+    scale = G;
+    for (let i = 0; i < m; i++) {
+      G += y[i] * vv[i];
+      scale += Math.abs(y[i] * vv[i]);
+    }
+    lastScale = scale;
     return G;
   };
   const residualOf = (xx: Float64Array): number => {
@@ -103,6 +110,7 @@ export function commutingFlowLimit(problem: Problem, d0: Float64Array, _loss: Lo
   };
 
   let G = evaluate(v, x);
+  let gScale = lastScale;
   let iterations = 0;
   let residual = residualOf(x);
   while (residual > tol && iterations < maxIterations) {
@@ -130,22 +138,36 @@ export function commutingFlowLimit(problem: Problem, d0: Float64Array, _loss: Lo
       decrement += (c * c) / values[k];
       for (let i = 0; i < m; i++) step[i] -= (c / values[k]) * vectors.data[i * m + k];
     }
-    // Backtracking (Armijo) on G along the Newton direction.
+    // Backtracking (Armijo) on G along the Newton direction. Near the minimum the decrease
+    // of G falls below its rounding (sums of terms up to gScale): there each trial step is
+    // accepted when G stays within that rounding and the residual still falls, so that the
+    // full Newton step is tried first and quadratic convergence is kept to rounding.
     let t = 1;
-    let GTry = Infinity;
+    let GTry = Infinity, rTry = Infinity;
+    let accepted = false;
     for (let ls = 0; ls < 60; ls++) {
       for (let i = 0; i < m; i++) vTry[i] = v[i] + t * step[i];
       GTry = evaluate(vTry, xTry);
-      if (GTry <= G - 0.25 * t * decrement) break;
+      if (GTry <= G - 0.25 * t * decrement) {
+        rTry = residualOf(xTry);
+        accepted = true;
+        break;
+      }
+      if (GTry <= G + 1e-14 * Math.max(gScale, lastScale)) {
+        rTry = residualOf(xTry);
+        if (rTry < residual) {
+          accepted = true;
+          break;
+        }
+      }
       t *= 0.5;
     }
     iterations += 1;
-    const rTry = residualOf(xTry);
-    // At rounding level G may no longer decrease measurably; accept a step that still lowers the residual.
-    if (!(GTry <= G - 0.25 * t * decrement) && !(GTry <= G + 1e-15 * Math.abs(G) && rTry < residual)) break;
+    if (!accepted) break;
     v.set(vTry);
     x.set(xTry);
     G = GTry;
+    gScale = lastScale;
     residual = rTry;
   }
   return { status: residual <= tol ? 'converged' : 'not-attained', x: Float64Array.from(x), v: Float64Array.from(v), residual, iterations };

@@ -18,7 +18,7 @@ import type { Backend } from '../linalg/backend.js';
 import { type Mat, zeros } from '../linalg/mat.js';
 import { backend as defaultBackend } from '../linalg/select.js';
 import type { SparseChoice } from '../models/core.js';
-import { sparseIsCheaper } from '../models/core.js';
+import { sparseIsCheaper, sparsePlusTranspose } from '../models/core.js';
 import type { LossKind } from '../models/model.js';
 import type { AdjointResult, MeasurementOperator } from '../problems/operator.js';
 import type { Problem } from '../problems/problem.js';
@@ -202,16 +202,7 @@ export class SymmetricGradient {
       return out;
     }
     // CSR G scattered into G + G^T (a diagonal entry lands twice, as it should: 2 g_ii).
-    const { rowPtr, colIdx, values } = g.mat;
-    o.fill(0);
-    for (let i = 0; i < n; i++) {
-      for (let p = rowPtr[i]; p < rowPtr[i + 1]; p++) {
-        const j = colIdx[p], v = values[p];
-        o[i * n + j] += v;
-        o[j * n + i] += v;
-      }
-    }
-    return out;
+    return sparsePlusTranspose(g.mat, out);
   }
 
   /** out <- S X from the last evaluate (X symmetric). out must not be x. Returns out. */

@@ -21,6 +21,7 @@ import { createModel } from '../models/create.js';
 import type { LossKind, Model, ModelSpec } from '../models/model.js';
 import { problemFromNd } from '../problems/file.js';
 import type { Problem } from '../problems/problem.js';
+import type { RunOptions } from './run-options.js';
 import { CONFIG_FILE, initialFactors, type InitConfig } from './train-run.js';
 
 /** Everything one flow run depends on: saved as config.json and in summary.json. */
@@ -36,20 +37,8 @@ export interface FlowRunConfig {
   seed: number;
 }
 
-export interface FlowRunOptions {
-  /** Replace the run files of an existing run directory. */
-  force?: boolean;
-  onLog?: (record: FlowRecord) => void;
-  /** Polled after every accepted step; true stops the run (status `stopped`) with a checkpoint. */
-  shouldStop?: () => boolean;
-  /** continueFlow: start over instead of failing when the checkpoint files do not match (sweeps). */
-  restartOnBadCheckpoint?: boolean;
-  backend?: Backend;
-  /** The problem, already built (config.problem then only names it). */
-  problem?: Problem;
-  /** What config.json and summary.json record as the run's config. Default: the resolved FlowRunConfig. */
-  savedConfig?: unknown;
-}
+/** The options of runFlow / continueFlow / resumeFlow. */
+export type FlowRunOptions = RunOptions<FlowRecord>;
 
 export interface FlowRunOutcome {
   status: FlowStatus;

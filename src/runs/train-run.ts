@@ -17,6 +17,7 @@ import { problemFromNd } from '../problems/file.js';
 import type { Problem } from '../problems/problem.js';
 import { Random } from '../rng/random.js';
 import { resolveTrainConfig, train, type HistoryRecord, type ResolvedTrainConfig, type TrainConfig, type TrainStatus } from '../train/loop.js';
+import type { RunOptions } from './run-options.js';
 import { deserializeTrainState, serializeTrainState, type TrainState } from '../train/state.js';
 
 /** How the initial point is chosen: InitSpec, with a factor file named by path. */
@@ -41,21 +42,8 @@ export interface ResolvedTrainRunConfig extends Omit<TrainRunConfig, 'optimizer'
   train: ResolvedTrainConfig;
 }
 
-export interface TrainRunOptions {
-  /** Replace the run files of an existing run directory. */
-  force?: boolean;
-  /** Called with each logged record (progress output). */
-  onLog?: (record: HistoryRecord) => void;
-  /** Polled every step; true stops the run (status `stopped`) with a checkpoint to resume from. */
-  shouldStop?: () => boolean;
-  /** continueTraining: start over instead of failing when the checkpoint files do not match (sweeps). */
-  restartOnBadCheckpoint?: boolean;
-  backend?: Backend;
-  /** The problem, already built (then config.problem only names it): a sweep generates problems in memory. */
-  problem?: Problem;
-  /** What config.json and summary.json record as the run's config. Default: the resolved TrainRunConfig. */
-  savedConfig?: unknown;
-}
+/** The options of runTraining / continueTraining / resumeTraining. */
+export type TrainRunOptions = RunOptions<HistoryRecord>;
 
 export interface TrainRunOutcome {
   status: TrainStatus;

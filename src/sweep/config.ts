@@ -25,6 +25,8 @@ import type { LossKind } from '../models/model.js';
 import type { ResolvedOptimizerSpec } from '../optim/create.js';
 import type { RatingsSplit } from '../problems/generate.js';
 import type { ResolvedTrainConfig } from '../train/loop.js';
+import type { FlowSettings } from '../flow/follow.js';
+import type { SearchRunConfig } from '../runs/search-run.js';
 
 // ---------------------------------------------------------------------------
 // Errors
@@ -266,6 +268,7 @@ function nullable<T extends z.ZodType>(schema: T, description: string) {
 // ---------------------------------------------------------------------------
 
 const TRUTHS = ['asymmetric', 'psd', 'psd-spectrum'] as const;
+/** FLOW_SOLVERS of src/flow/follow.ts (values, so not imported: this module imports the library's types only). */
 const FLOW_SOLVERS = ['dopri5', 'dop853', 'steer'] as const;
 const FLOW_FORMS = ['factors', 'x'] as const;
 /** What a run computes. */
@@ -625,22 +628,8 @@ export interface ResolvedRunConfig {
   seeds: ResolvedSeeds;
 }
 
-/** The flow section resolved: eta only for the steering path, null where a setting is absent. */
-export interface ResolvedFlowConfig {
-  solver: (typeof FLOW_SOLVERS)[number];
-  form: (typeof FLOW_FORMS)[number];
-  rtol: number;
-  atol: number;
-  eta?: number;
-  tMax: number;
-  maxSteps: number;
-  stopLoss: number | null;
-  logPerDecade: number;
-  logFrom: number;
-  logSingular: number | 'all';
-  logMatrix: boolean;
-  checkpointEvery: number | null;
-}
+/** The flow section resolved (the library's FlowSettings): eta only for the steering path, null where a setting is absent. */
+export type ResolvedFlowConfig = FlowSettings;
 
 export interface ResolvedPgdConfig {
   tol: number;
@@ -648,17 +637,8 @@ export interface ResolvedPgdConfig {
   lossTol: number;
 }
 
-export interface ResolvedSearchConfig {
-  gridSize: number;
-  alphas: number[];
-  shard: number;
-  shards: number;
-  rtol: number;
-  atolPerAlpha: number;
-  tMax: number;
-  lossTol: number;
-  maxSteps: number;
-}
+/** The search section resolved (the run layer's SearchRunConfig). */
+export type ResolvedSearchConfig = SearchRunConfig;
 
 type Parsed = z.output<typeof runConfigSchema>;
 
