@@ -4,7 +4,7 @@
  * the minimum-nuclear-norm solution, which for diagonal X is the minimum-l1 nonnegative one.
  *
  *   gunasekar2017-commuting   random diagonal instances (n = 20, m = 10 measurements of a
- *                             3-sparse nonnegative diagonal), alpha from 1e-1 to 1e-8: the flow
+ *                             5-sparse nonnegative diagonal), alpha from 1e-1 to 1e-8: the flow
  *                             integrated by dop853 on X up to t = 1e3, and its exact limit
  *                             (src/flow/commuting.ts), against the exact LP baseline
  *                             (src/baselines/min-l1-nonneg.ts).
@@ -22,7 +22,7 @@ import { seedList, type Experiment, type ExperimentContext, type ExperimentOutpu
 export const COMMUTING_ALPHAS = [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8] as const;
 export const COMMUTING_QUICK_ALPHAS = [1e-1, 1e-3, 1e-5, 1e-8] as const;
 /** The instances: n x n diagonal truths with `rank` non-zeros, m diagonal measurements (N(0, 1/m) entries). */
-export const COMMUTING_PROBLEM = { n: 20, m: 10, rank: 3 } as const;
+export const COMMUTING_PROBLEM = { n: 20, m: 10, rank: 5 } as const;
 /** The horizon of the integrated flows. */
 export const COMMUTING_T_MAX = 1e3;
 
@@ -97,6 +97,14 @@ function rowSpaceResidual(a: { rows: number; cols: number; data: Float64Array },
   const nb = Math.hypot(...b);
   return nb === 0 ? 0 : Math.hypot(...r) / nb;
 }
+
+/**
+ * |rel_dev| below this is rounding, not an excess: on instances whose feasible set is the single
+ * point X_min, the limits' rel_dev was measured up to 1.4e-11 (n = 20, m = 10, rank 3: seeds 0
+ * and 4; rank 5: seed 4, 2.0e-11), while real excesses at alpha = 1e-8 were 6.5e-10 and more
+ * (rank 3: seeds 1, 2, 3, 5 from 2.1e-9; rank 5: seeds 0-3 from 6.5e-10).
+ */
+const REL_DEV_ROUNDING = 1e-10;
 
 const sci = (x: number | null | undefined, d = 2): string => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toExponential(d));
 
@@ -178,7 +186,7 @@ function analyzeCommuting(ctx: ExperimentContext): ExperimentOutput {
 
   // The trend: the slope of log rel_dev against log alpha between the two smallest alphas, per instance.
   const slopes = [...new Set(rows.map((r) => r.instance))].map((inst) => {
-    const rs = rows.filter((r) => r.instance === inst && r.rel_dev > 1e-12).sort((a, b) => a.alpha - b.alpha);
+    const rs = rows.filter((r) => r.instance === inst && r.rel_dev > REL_DEV_ROUNDING).sort((a, b) => a.alpha - b.alpha);
     if (rs.length < 2) return `instance ${inst}: rel_dev at rounding level for every α (the feasible set is the single point X_min)`;
     const [a, b] = rs;
     return `instance ${inst}: rel_dev ∝ α^${(Math.log(b.rel_dev / a.rel_dev) / Math.log(b.alpha / a.alpha)).toFixed(2)}`;

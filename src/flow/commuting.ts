@@ -26,7 +26,12 @@ import type { LossKind } from '../models/model.js';
 import type { Problem } from '../problems/problem.js';
 
 export interface CommutingLimit {
-  /** 'converged': ||A x - y||_inf <= tol max(1, ||y||_inf); 'not-attained': G has no minimizer (y is not A of a positive x) or Newton stalled. */
+  /**
+   * 'converged': ||A x - y||_inf <= tol max(1, ||y||_inf); 'not-attained': that residual was not
+   * reached: y is not A of any x >= 0, or Newton stalled. A y on the boundary (every x >= 0 with
+   * A x = y has zeros) leaves G without a minimizer too, but the flow still converges to that face
+   * and Newton's residual falls below tol as v runs off: 'converged', with the zeros as tiny x_j.
+   */
   status: 'converged' | 'not-attained';
   /** The diagonal of the limit X∞. */
   x: Float64Array;
