@@ -185,6 +185,20 @@ describe('writeSweepReport', () => {
     expect(html).not.toContain('Axes: the distinct values');
   });
 
+  it('draws gradient flows against their time t, not the integrator steps', async () => {
+    // Steps of an adaptive integrator are not a time axis: t = 10 took 273 steps, t = 1000 14,578.
+    const dir = writeSweep('flows', [0, 1].map((seed) => ({
+      id: hex(seed + 1), axes: { 'seeds.init': seed }, summary: { ...summary('flow', 't_max', 0.01, 14578), t: 1000 },
+      history: [{ step: 0, t: 0, loss: 1 }, { step: 273, t: 10, loss: 1e-4 }, { step: 1574, t: 100, loss: 2e-5 }, { step: 14578, t: 1000, loss: 1e-6 + seed * 1e-7 }],
+    })));
+    await writeSweepReport(dir);
+    const svg = fs.readFileSync(path.join(dir, 'figures', 'curves-loss.svg'), 'utf8');
+    expect(svg).toContain('flow time t');
+    expect(svg).not.toContain('>step<');
+    const html = fs.readFileSync(path.join(dir, 'report.html'), 'utf8');
+    expect(html).toContain('log time axis, so t = 0 is not drawn');
+  });
+
   it('draws bar charts when no axis is numeric', async () => {
     const runs: Run[] = [];
     let n = 0;

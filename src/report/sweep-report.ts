@@ -375,12 +375,15 @@ function planReport(
   const curveFigures: PlannedFigure[] = [];
   if (curveRuns.length > 0) {
     const curveOrder = seriesOrder(plan, curveRuns);
+    // Gradient flows are drawn against their time t (their steps are the integrator's, of varying size).
+    const flowTime = curveRuns.every((r) => r.summary.method === 'flow');
+    const xKey = flowTime ? 't' : 'step';
     for (const m of CURVE_METRICS) {
       const rows: Record<string, unknown>[] = [];
       for (const r of curveRuns) {
         for (const h of thin(histories.get(r.id) ?? [], MAX_CURVE_POINTS)) {
           const v = h[m.key];
-          if (typeof v === 'number' && Number.isFinite(v)) rows.push({ step: h.step, value: v, run: r.id, label: seriesLabel(plan, r) });
+          if (typeof v === 'number' && Number.isFinite(v)) rows.push({ step: h[xKey], value: v, run: r.id, label: seriesLabel(plan, r) });
         }
       }
       if (rows.length === 0) continue;
@@ -392,14 +395,14 @@ function planReport(
           data: rows,
           x: 'step',
           y: 'value',
-          xTitle: 'step',
+          xTitle: flowTime ? 'flow time t' : 'step',
           yTitle: m.title,
           detail: 'run',
           ...(plan.series.length > 0 ? { color: 'label', colorTitle: seriesTitle(plan), colorOrder: curveOrder } : {}),
           log: { x: logX, y: 'auto' },
         }),
         caption: `${m.title} during training, one line per run (${curveRuns.length})` +
-          (logX ? '; log step axis, so step 0 is not drawn.' : '.') + failedNote,
+          (logX ? `; log ${flowTime ? 'time' : 'step'} axis, so ${flowTime ? 't' : 'step'} = 0 is not drawn.` : '.') + failedNote,
       });
     }
   }
