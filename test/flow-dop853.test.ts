@@ -222,3 +222,14 @@ describe.each([['dopri5', dopri5], ['dop853', dop853]] as const)('long horizons 
     expect(r.acceptedSteps + r.rejectedSteps).toBeLessThan(name === 'dopri5' ? 4800 : 1900);
   });
 });
+
+describe.each([['dopri5', dopri5], ['dop853', dop853]] as const)('outputs and a terminal event (%s)', (_name, method) => {
+  it('returns no output past the event time, even one inside the step that crossed it', () => {
+    // Loose tolerances: one step spans the crossing at ln 2 = 0.693 and the output times after it.
+    const times = [0.1, 0.5, 0.69, 0.7, 0.75, 0.8, 0.9, 1.5];
+    const r = method(decay, 0, Float64Array.of(1), 2, { rtol: 1e-2, atol: 1e-4, outputTimes: times, event: (_t, y) => y[0] - 0.5 });
+    expect(r.status).toBe('event');
+    expect(Math.abs(r.t - Math.LN2)).toBeLessThan(5e-2);
+    expect(r.outputs.map((o) => o.t)).toEqual(times.filter((s) => s <= r.t));
+  });
+});

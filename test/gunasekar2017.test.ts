@@ -510,3 +510,20 @@ describe('gunasekar2017-fig3 analysis on hand-made results and result.npz files'
     );
   });
 });
+
+describe('gunasekar2017-fig1 notes: the Gaussian start they state', () => {
+  it('U_0 entries have variance α / sqrt(n k) (α / n only at k = n), as the notes say', async () => {
+    const { createModel } = await import('../src/models/create.js');
+    const { initialize } = await import('../src/models/init.js');
+    const n = SENSING_N, alpha = 1e-3;
+    const problem = commuting({ n, m: 5, rank: 2, seed: 0 });
+    for (const k of [2, n]) {
+      const model = createModel({ kind: 'psd', width: k }, problem, 'half-sse');
+      const [u] = initialize({ kind: 'gaussian', scale: alpha }, model, problem, Random.fromSeed(3));
+      const variance = u.data.reduce((s, v) => s + v * v, 0) / u.data.length;
+      // n k >= 100 draws: the sample variance within 40% (k = 2) and 5% (k = n) of its mean.
+      expect(Math.abs(variance / (alpha / Math.sqrt(n * k)) - 1)).toBeLessThan(k === n ? 0.05 : 0.4);
+    }
+    expect(gunasekar2017Fig1.notes!({ quick: false, seeds: null } as ReproduceOptions)).toContain('N(0, α/sqrt(n k))');
+  });
+});

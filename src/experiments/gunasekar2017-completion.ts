@@ -203,7 +203,7 @@ export const gunasekar2017Fig3: Experiment = {
   title: 'Gunasekar et al. 2017, Figure 3: completion with uniform and power-law sampling',
   about:
     'Gunasekar et al. compare, on PSD matrix completion with uniformly and with power-law sampled entries, gradient descent on U Uᵀ, the gradient flow ' +
-    'itself (followed with an ODE solver) and their steering path X <- exp(-η A*(r)) X exp(-η A*(r)), which stays PSD, with the minimum-nuclear-norm ' +
+    'itself (followed with an ODE solver) and their steering path X <- exp(-η S) X exp(-η S), S = A*(r) + A*(r)ᵀ, which stays PSD, with the minimum-nuclear-norm ' +
     'solution: as the initialization shrinks, all three approach it.',
   config: completionConfig,
   notes: (o) => {

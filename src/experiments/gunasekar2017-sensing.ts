@@ -235,7 +235,7 @@ const notes = (o: ReproduceOptions): string => {
     `${o.quick ? 'Quick variant (fewer widths, scales and steps). ' : ''}n = ${SENSING_N}; A_i = (B_i + B_iᵀ)/2 with B_i entries N(0, 1/m) (scale isometric: ` +
     'E||A(X)||² = ||X||_F² for symmetric X); X* = U* U*ᵀ with U* Gaussian (rank 2) or with eigenvalues k^-1.5 (full rank), scaled to ||X*||_F = 1. ' +
     `Loss (1/2)||A(U Uᵀ) - y||². GD on U (n x k) for k in {${s.widths.join(', ')}} from Gaussian U_0 at scale α in {${s.alphas.map(sci0).join(', ')}} ` +
-    `(Arora et al.'s convention: entries N(0, α/n)) with step η in {${s.etas.join(', ')}}, and from the SVD start (the top-k part of A*(y), scaled to fit y; ` +
+    `(Arora et al.'s convention: entries N(0, α/sqrt(n k)), α/n at k = n) with step η in {${s.etas.join(', ')}}, and from the SVD start (the top-k part of A*(y), scaled to fit y; ` +
     `η = ${SENSING_SETTINGS.svdEta}). Stopping: loss below ${SENSING_SETTINGS.stopLoss}, or no relative decrease of ${SENSING_SETTINGS.stallRtol} in ` +
     `${SENSING_SETTINGS.stallWindow} steps (stalled, e.g. k = 1 cannot fit), or ${s.maxIters} steps. PGD on X: X <- Proj_PSD(X - G/L) from X = 0 to a gradient ` +
     'mapping below 1e-10 ||A*(y)||_F. Minimum nuclear norm: min tr X over PSD X with A(X) = y (ADMM, certified gap). The paper does not state its scales, ' +

@@ -254,7 +254,11 @@ export function runAdaptive(method: RkMethod, f: OdeRhs, t0: number, y0: Float64
           else hi = mid;
         }
         stepper.dense(hi, yTheta);
-        return result('event', t + hi * hOld, Float64Array.from(yTheta));
+        const tEvent = t + hi * hOld;
+        // The run ends at the event: output times of this step beyond it were not reached (a
+        // resume from this result emits them, as its nextOutput skips only times <= tEvent).
+        while (outputs.length > 0 && outputs[outputs.length - 1].t > tEvent) outputs.pop();
+        return result('event', tEvent, Float64Array.from(yTheta));
       }
       gOld = gNew;
     }

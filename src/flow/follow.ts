@@ -211,6 +211,8 @@ interface FlowSystem {
   measure(y: Float64Array, w: Mat, g: Mat): number;
   /** The arrays of result.npz at y. */
   result(y: Float64Array): { params: Mat[]; names: string[] };
+  /** The state of the initial factors. */
+  start(params: readonly Mat[]): Float64Array;
 }
 
 function factorSystem(model: Model): FlowSystem {
@@ -228,6 +230,7 @@ function factorSystem(model: Model): FlowSystem {
       return loss;
     },
     result: (y) => ({ params: mf.unpack(y), names: [...model.factorNames] }),
+    start: (params) => mf.pack(params),
   };
 }
 
@@ -245,6 +248,8 @@ function xSystem(problem: Problem, model: Model, be: Backend): FlowSystem {
       return pf.loss(y);
     },
     result: (y) => ({ params: [pf.unpack(y)], names: ['X'] }),
+    // pack checks X_0 = U_0 U_0^T and stores it exactly symmetric, which the right-hand side assumes.
+    start: (params) => pf.pack(gram(params[0], be)),
   };
 }
 
@@ -290,11 +295,9 @@ function followOde(
 ): FlowResult {
   const { model, problem } = args;
   const sys = cfg.form === 'x' ? xSystem(problem, model, be) : factorSystem(model);
-  const mf = cfg.form === 'factors' ? modelFlow(model) : null;
-  const start = (): Float64Array => (mf ? mf.pack(args.params) : Float64Array.from(gram(args.params[0], be).data));
   const ck = args.checkpoint;
   if (ck && ck.y.length !== sys.size) throw new RangeError(`checkpoint: expected a state of ${sys.size} values, got ${ck.y.length}`);
-  let y = ck ? Float64Array.from(ck.y) : start();
+  let y = ck ? Float64Array.from(ck.y) : sys.start(args.params);
   let t = ck ? ck.t : 0;
   // The next record time after t (a longer horizon on resume changes the grid beyond the old one).
   let segment = times.findIndex((tt) => tt > t);

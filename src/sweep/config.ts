@@ -471,7 +471,7 @@ const flowSchema = table({
   atol: positive().default(1e-14).describe('Absolute tolerance of the integrator (dopri5, dop853); keep it below the entries of the initialization.'),
   eta: optional(positive(), 'Step of the steering path (solver = steer only; default 1e-3).'),
   tMax: positive().default(1e8).describe('The horizon: the flow is followed up to this time (status t_max).'),
-  maxSteps: integer(1).default(1_000_000).describe('Step limit (status max_steps): accepted integrator steps, or steering steps.'),
+  maxSteps: integer(1).default(1_000_000).describe('Step limit (status max_steps): attempted integrator steps (accepted + rejected), or steering steps.'),
   stopLoss: nullable(nonNegative(), 'Stop when the training loss falls below this (status converged), located on the dense output.'),
   logPerDecade: integer(1).default(10).describe('History records per decade of flow time t, from logFrom to tMax (and at t = 0 and the end).'),
   logFrom: positive().default(1e-2).describe('The first logged time after t = 0.'),
@@ -483,7 +483,7 @@ const flowSchema = table({
 
 const pgdSchema = table({
   tol: positive().default(1e-10).describe('Stop when the gradient mapping is below tol ||A*(y)||_F (status converged).'),
-  maxIters: integer(1).default(100_000).describe('Iteration limit (status max-iters).'),
+  maxIters: integer(1).default(100_000).describe('Iteration limit (status max_iters).'),
   lossTol: nonNegative().default(0).describe('Also stop once (1/2)||A(X) - y||^2 <= lossTol.'),
 }).prefault({}).describe('Projected gradient descent on X over the PSD cone, the rank-unconstrained reference (method = pgd).');
 
