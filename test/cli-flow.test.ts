@@ -93,7 +93,7 @@ describe('implab flow', () => {
   });
 
   it.each([
-    ['unknown --method', [...base, '--method', 'rk4', '--out', 'x1'], '--method: expected one of dopri5, dop853, steer, got "rk4"'],
+    ['unknown --method', [...base, '--method', 'rk4', '--out', 'x1'], '--method: expected one of dopri5, dop853, rodas4, steer, got "rk4"'],
     ['--eta with dopri5', [...base, '--eta', '0.01', '--out', 'x2'], '--eta: only used with --method steer (the steering path), got --method dopri5'],
     ['--form x with --model deep', ['flow', '--problem', 'S.npz', '--model', 'deep', '--depth', '2', '--form', 'x', '--out', 'x3'], '--model: --form x evolves X = U U^T and needs --model psd, got deep'],
     ['--method steer with --model asymmetric', ['flow', '--problem', 'S.npz', '--model', 'asymmetric', '--width', '5', '--method', 'steer', '--out', 'x4'], '--model: --method steer evolves X = U U^T and needs --model psd, got asymmetric'],

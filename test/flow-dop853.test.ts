@@ -161,7 +161,7 @@ describe('dop853', () => {
       ['resume: expected acceptedSteps an integer >= 0, got -1', () => dop853(decay, 0, y0, 1, {
         resume: { t: 0, y: Float64Array.of(1), h: 0.1, acceptedSteps: -1, rejectedSteps: 0, evaluations: 14, lastRejected: false },
       })],
-      ['method: expected one of dopri5, dop853, got rk4', () => integrate('rk4' as 'dopri5', decay, 0, y0, 1)],
+      ['method: expected one of dopri5, dop853, rodas4, got rk4', () => integrate('rk4' as 'dopri5', decay, 0, y0, 1)],
     ];
     for (const [message, run] of cases) {
       let caught: unknown;

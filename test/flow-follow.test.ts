@@ -387,7 +387,7 @@ describe('bad settings: one-line RangeErrors naming the field', () => {
 
   it.each([
     [{ solver: 'dopri5', eta: 1e-3 }, /^eta: only used by the steering path .*got solver dopri5$/],
-    [{ solver: 'rk4' }, /^solver: expected one of dopri5, dop853, steer, got rk4$/],
+    [{ solver: 'rk4' }, /^solver: expected one of dopri5, dop853, rodas4, steer, got rk4$/],
     [{ form: 'y' }, /^form: expected factors or x, got y$/],
     [{ solver: 'steer', form: 'factors' }, /^form: /],
     [{ logFrom: 10, tMax: 10 }, /^logFrom: expected a time below tMax = 10, got 10$/],

@@ -228,7 +228,7 @@ describe('resolveRunConfig: errors are one line naming the key', () => {
     [{ problem: FILE_PROBLEM, method: 'flow', model: { kind: 'deep', depth: 2 }, flow: { solver: 'steer' } },
       'sweep.toml: model.kind: expected psd for the steering path (it evolves X = U U^T), got "deep"'],
     [{ problem: FILE_PROBLEM, method: 'flow', model: { kind: 'udu', width: 2 } }, 'sweep.toml: model.kind: expected psd, asymmetric or deep for a flow (udu is projected: it has no gradient flow), got "udu"'],
-    [{ problem: FILE_PROBLEM, method: 'flow', flow: { solver: 'rk4' } }, 'sweep.toml: flow.solver: expected one of dopri5, dop853, steer, got "rk4"'],
+    [{ problem: FILE_PROBLEM, method: 'flow', flow: { solver: 'rk4' } }, 'sweep.toml: flow.solver: expected one of dopri5, dop853, rodas4, steer, got "rk4"'],
     [{ problem: FILE_PROBLEM, method: 'flow', flow: { logFrom: 10, tMax: 1 } }, 'sweep.toml: flow.logFrom: expected a time below flow.tMax = 1, got 10'],
     [{ problem: FILE_PROBLEM, method: 'search3x3' }, 'sweep.toml: problem: not used by method = search3x3 (it makes its own 3 x 3 instances), got {"kind":"file","file":"P.npz"}'],
     [{ method: 'search3x3', search: { gridSize: 4 } }, 'sweep.toml: search.gridSize: expected an odd integer >= 3, got 4'],

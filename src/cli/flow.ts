@@ -87,10 +87,10 @@ export function registerFlow(program: Command): void {
   addModelAndInitOptions(command, MODELS);
   command
     .option('--loss <kind>', 'mse | half-sse', choice('--loss', LOSSES), 'mse')
-    .option('--method <m>', 'dopri5 | dop853 (adaptive Runge-Kutta on the flow) | steer (X <- exp(-eta S) X exp(-eta S))', choice('--method', FLOW_SOLVERS), 'dopri5')
+    .option('--method <m>', 'dopri5 | dop853 (adaptive Runge-Kutta on the flow) | rodas4 (L-stable Rosenbrock, for the stiff late phase) | steer (X <- exp(-eta S) X exp(-eta S))', choice('--method', FLOW_SOLVERS), 'dopri5')
     .option('--form <f>', 'factors (the flow of the factors) | x (dX/dt = -(S X + X S), psd model); steer implies x', choice('--form', FORMS))
-    .option('--rtol <r>', 'relative tolerance of dopri5 / dop853 (default 1e-8)', positiveNumber('--rtol'))
-    .option('--atol <a>', 'absolute tolerance of dopri5 / dop853 (default 1e-14; keep it below the entries of the start)', positiveNumber('--atol'))
+    .option('--rtol <r>', 'relative tolerance of dopri5 / dop853 / rodas4 (default 1e-8)', positiveNumber('--rtol'))
+    .option('--atol <a>', 'absolute tolerance of dopri5 / dop853 / rodas4 (default 1e-14; keep it below the entries of the start)', positiveNumber('--atol'))
     .option('--eta <eta>', 'step of the steering path (default 1e-3)', positiveNumber('--eta'))
     .option('--t-max <t>', 'horizon: follow the flow up to this time (default 1e8)', positiveNumber('--t-max'))
     .option('--max-steps <n>', 'step limit: attempted integrator steps or steering steps (default 1e6)', positiveInt('--max-steps'))

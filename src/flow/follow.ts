@@ -3,7 +3,8 @@
  * gradient descent: plain data in, records and checkpoints out through hooks, no file I/O.
  *
  * Three ways to follow it (FlowSettings.solver / form):
- * - dopri5 or dop853 on the model's factors, dθ/dt = -∇L(θ) (src/flow/model-flow.ts);
+ * - dopri5, dop853 or (where the flow is stiff, late in a run) the L-stable Rosenbrock rodas4
+ *   on the model's factors, dθ/dt = -∇L(θ) (src/flow/model-flow.ts);
  * - the same integrators on X = U U^T itself, dX/dt = -(S X + X S) (form `x`, psd model;
  *   src/flow/psd-flow.ts), which needs no factorization;
  * - Gunasekar et al.'s steering path X <- exp(-η S) X exp(-η S) at t = k η (solver `steer`,
@@ -29,12 +30,12 @@ import type { Problem } from '../problems/problem.js';
 import { defaultSchattenP, LOG_MATRIX_MAX_ENTRIES, type HistoryRecord } from '../train/loop.js';
 import { historyRecord, type RecordOptions } from '../train/record.js';
 import type { OdeOptions, OdeResult, OdeRhs, OdeState } from './adaptive.js';
-import { integrate } from './integrate.js';
+import { integrate, type OdeMethod } from './integrate.js';
 import { modelFlow } from './model-flow.js';
 import { psdFlow } from './psd-flow.js';
 import { SteerStepper } from './steer.js';
 
-export const FLOW_SOLVERS = ['dopri5', 'dop853', 'steer'] as const;
+export const FLOW_SOLVERS = ['dopri5', 'dop853', 'rodas4', 'steer'] as const;
 export type FlowSolver = (typeof FLOW_SOLVERS)[number];
 export type FlowForm = 'factors' | 'x';
 export type FlowStatus = 'converged' | 't_max' | 'max_steps' | 'stopped' | 'diverged';
@@ -383,7 +384,7 @@ function followOde(
     };
     let r: OdeResult;
     try {
-      r = integrate(cfg.solver as 'dopri5' | 'dop853', sys.rhs, inside ? tStart : t, y, tEnd, options);
+      r = integrate(cfg.solver as OdeMethod, sys.rhs, inside ? tStart : t, y, tEnd, options);
     } catch (e) {
       // A state that stopped being finite makes every step fail: the flow blew up.
       if (e instanceof RangeError && /underflow|finite/.test(e.message)) {

@@ -269,7 +269,7 @@ function nullable<T extends z.ZodType>(schema: T, description: string) {
 
 const TRUTHS = ['asymmetric', 'psd', 'psd-spectrum'] as const;
 /** FLOW_SOLVERS of src/flow/follow.ts (values, so not imported: this module imports the library's types only). */
-const FLOW_SOLVERS = ['dopri5', 'dop853', 'steer'] as const;
+const FLOW_SOLVERS = ['dopri5', 'dop853', 'rodas4', 'steer'] as const;
 const FLOW_FORMS = ['factors', 'x'] as const;
 /** What a run computes. */
 export const RUN_METHODS = ['train', 'nnm', 'flow', 'pgd', 'search3x3'] as const;
@@ -464,11 +464,11 @@ const nnmSchema = table({
 
 const flowSchema = table({
   solver: oneOf(FLOW_SOLVERS).default('dopri5')
-    .describe('dopri5 (Dormand-Prince 5(4)) or dop853 (8(5,3)) integrate the gradient flow with error control; steer follows the steering path X <- exp(-eta S) X exp(-eta S) of Gunasekar et al. (psd model).'),
+    .describe('dopri5 (Dormand-Prince 5(4)) or dop853 (8(5,3)) integrate the gradient flow with error control, rodas4 (Rosenbrock 4(3), L-stable, finite-difference Jacobian) where it is stiff; steer follows the steering path X <- exp(-eta S) X exp(-eta S) of Gunasekar et al. (psd model).'),
   form: oneOf(FLOW_FORMS).default('factors')
     .describe('factors: the flow of the model\'s factors; x: the factorization-free flow of X = U U^T, dX/dt = -(S X + X S) (psd model; steer always works on X).'),
-  rtol: positive().default(1e-8).describe('Relative tolerance of the integrator (dopri5, dop853).'),
-  atol: positive().default(1e-14).describe('Absolute tolerance of the integrator (dopri5, dop853); keep it below the entries of the initialization.'),
+  rtol: positive().default(1e-8).describe('Relative tolerance of the integrator (dopri5, dop853, rodas4).'),
+  atol: positive().default(1e-14).describe('Absolute tolerance of the integrator (dopri5, dop853, rodas4); keep it below the entries of the initialization.'),
   eta: optional(positive(), 'Step of the steering path (solver = steer only; default 1e-3).'),
   tMax: positive().default(1e8).describe('The horizon: the flow is followed up to this time (status t_max).'),
   maxSteps: integer(1).default(1_000_000).describe('Step limit (status max_steps): attempted integrator steps (accepted + rejected), or steering steps.'),
@@ -497,7 +497,7 @@ const searchSchema = table({
   rtol: positive().default(1e-10).describe('Relative tolerance of the integrator (dopri5).'),
   atolPerAlpha: positive().default(1e-8).describe('Absolute tolerance of the integrator, per unit alpha (atol = atolPerAlpha alpha).'),
   tMax: positive().default(1e6).describe('Flow horizon of one instance.'),
-  lossTol: positive().default(1e-9).describe('A flow has converged when (1/2)||A(X) - y||^2 falls to this.'),
+  lossTol: positive().default(1e-12).describe('A flow has converged when (1/2)||A(X) - y||^2 falls to this.'),
   maxSteps: integer(1).default(10_000).describe('Step limit of one flow (status max_steps; such flows are counted, not used in the statistics).'),
 }).prefault({}).describe('The exhaustive search over 3 x 3 PSD completion problems of Gunasekar et al. (method = search3x3).');
 
