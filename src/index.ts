@@ -26,6 +26,7 @@ export * from './train/index.js';
 export { VERSION } from './version.js';
 export { dopri5 } from './flow/dopri5.js';
 export { dop853 } from './flow/dop853.js';
+export { rodas4, type RosenbrockOptions } from './flow/rosenbrock.js';
 export { integrate, ODE_METHODS, type OdeMethod } from './flow/integrate.js';
 export type { OdeOptions, OdeResult, OdeRhs, OdeState } from './flow/adaptive.js';
 export { modelFlow, type ModelFlow } from './flow/model-flow.js';
