@@ -10,7 +10,8 @@ import { describe, expect, it } from 'vitest';
 import type { OdeOptions, OdeResult } from '../src/flow/adaptive.js';
 import { dopri5, type OdeRhs } from '../src/flow/dopri5.js';
 import { integrate } from '../src/flow/integrate.js';
-import { type OdeJacobian, RODAS4_TABLEAU, luFactor, luSolve, rodas4 } from '../src/flow/rosenbrock.js';
+import { type OdeJacobian, RODAS4_TABLEAU, rodas4 } from '../src/flow/rosenbrock.js';
+import { luFactor, luSolve, luSolveTransposed } from '../src/linalg/dense-lu.js';
 
 const decay: OdeRhs = (_t, y, dy) => {
   dy[0] = -y[0];
@@ -107,6 +108,13 @@ describe('rodas4: the method', () => {
     luSolve(lu, n, piv, b);
     for (let i = 0; i < n; i++) expect(Math.abs(b[i] - xTrue[i])).toBeLessThan(1e-14);
     expect(luFactor(Float64Array.of(1, 2, 2, 4), 2, new Int32Array(2))).toBe(false); // singular
+    // The transposed solve from the same factors: A^T x = c.
+    const c = new Float64Array(n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) c[i] += A[j * n + i] * xTrue[j];
+    luSolveTransposed(lu, n, piv, c, new Float64Array(n));
+    for (let i = 0; i < n; i++) expect(Math.abs(c[i] - xTrue[i])).toBeLessThan(1e-14);
+    // A pivot at or below `tiny` counts as singular.
+    expect(luFactor(Float64Array.of(1, 0, 0, 1e-15), 2, new Int32Array(2), 1e-14)).toBe(false);
   });
 
   it('y\' = -y and the oscillator: the global error follows the tolerance', () => {

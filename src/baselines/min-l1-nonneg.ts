@@ -46,6 +46,7 @@
  * about 1e-16 to 1e-15, min x about -1e-14 (zero-level basic variables).
  */
 
+import { luFactor, luSolve, luSolveTransposed } from '../linalg/dense-lu.js';
 import { LinalgError } from '../linalg/backend.js';
 import { type Mat, zeros } from '../linalg/mat.js';
 import { DiagonalOperator } from '../problems/operators/diagonal.js';
@@ -106,7 +107,7 @@ export interface MinL1Result {
 }
 
 
-/** Dense LU with partial pivoting of a k x k matrix (row-major), P B = L U. */
+/** The basis LU (P B = L U, src/linalg/dense-lu.ts) with its buffers and the singularity check. */
 class Lu {
   private readonly lu: Float64Array;
   private readonly piv: Int32Array;
@@ -117,84 +118,24 @@ class Lu {
     this.work = new Float64Array(k);
   }
 
-  /** Factorizes `b` (copied). Throws LinalgError if a pivot vanishes against the column scale. */
+  /** Factorizes `b` (copied). Throws LinalgError if a pivot vanishes against the matrix's scale. */
   factor(b: Float64Array): void {
-    const k = this.k, a = this.lu, piv = this.piv;
-    a.set(b);
+    this.lu.set(b);
     let scale = 0;
-    for (let i = 0; i < k * k; i++) scale = Math.max(scale, Math.abs(a[i]));
-    for (let c = 0; c < k; c++) {
-      let p = c, best = Math.abs(a[c * k + c]);
-      for (let r = c + 1; r < k; r++) {
-        const v = Math.abs(a[r * k + c]);
-        if (v > best) {
-          best = v;
-          p = r;
-        }
-      }
-      if (!(best > 1e-14 * scale)) throw new LinalgError(`minL1Nonnegative: the basis matrix is singular (pivot ${best.toExponential(2)} at column ${c})`);
-      piv[c] = p;
-      if (p !== c) {
-        for (let j = 0; j < k; j++) {
-          const t = a[c * k + j];
-          a[c * k + j] = a[p * k + j];
-          a[p * k + j] = t;
-        }
-      }
-      const d = a[c * k + c];
-      for (let r = c + 1; r < k; r++) {
-        const f = (a[r * k + c] /= d);
-        if (f === 0) continue;
-        for (let j = c + 1; j < k; j++) a[r * k + j] -= f * a[c * k + j];
-      }
+    for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]));
+    if (!luFactor(this.lu, this.k, this.piv, 1e-14 * scale)) {
+      throw new LinalgError('minL1Nonnegative: the basis matrix is singular (a pivot below 1e-14 of its largest entry)');
     }
   }
 
   /** x <- B^-1 x in place. */
   solve(x: Float64Array): void {
-    const k = this.k, a = this.lu, piv = this.piv;
-    for (let c = 0; c < k; c++) {
-      const p = piv[c];
-      if (p !== c) {
-        const t = x[c];
-        x[c] = x[p];
-        x[p] = t;
-      }
-    }
-    for (let r = 0; r < k; r++) {
-      let s = x[r];
-      for (let j = 0; j < r; j++) s -= a[r * k + j] * x[j];
-      x[r] = s;
-    }
-    for (let r = k - 1; r >= 0; r--) {
-      let s = x[r];
-      for (let j = r + 1; j < k; j++) s -= a[r * k + j] * x[j];
-      x[r] = s / a[r * k + r];
-    }
+    luSolve(this.lu, this.k, this.piv, x);
   }
 
-  /** x <- B^-T x in place (B^T = U^T L^T P). */
+  /** x <- B^-T x in place. */
   solveT(x: Float64Array): void {
-    const k = this.k, a = this.lu, piv = this.piv, w = this.work;
-    for (let r = 0; r < k; r++) {
-      let s = x[r];
-      for (let j = 0; j < r; j++) s -= a[j * k + r] * w[j];
-      w[r] = s / a[r * k + r];
-    }
-    for (let r = k - 1; r >= 0; r--) {
-      let s = w[r];
-      for (let j = r + 1; j < k; j++) s -= a[j * k + r] * w[j];
-      w[r] = s;
-    }
-    for (let c = k - 1; c >= 0; c--) {
-      const p = piv[c];
-      if (p !== c) {
-        const t = w[c];
-        w[c] = w[p];
-        w[p] = t;
-      }
-    }
-    x.set(w);
+    luSolveTransposed(this.lu, this.k, this.piv, x, this.work);
   }
 }
 
