@@ -12,7 +12,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Backend } from '../linalg/backend.js';
 import { backend as defaultBackend } from '../linalg/select.js';
-import { FileError, FormatError } from '../io/errors.js';
+import { FormatError } from '../io/errors.js';
 import { atomicWriteFile, readNpzFile } from '../io/files.js';
 import { ndFromVector, vectorFromNd } from '../io/npz.js';
 import { openRunDir, toJsonText } from '../io/run-dir.js';
@@ -21,7 +21,7 @@ import { createModel } from '../models/create.js';
 import type { LossKind, Model, ModelSpec } from '../models/model.js';
 import { problemFromNd } from '../problems/file.js';
 import type { Problem } from '../problems/problem.js';
-import type { RunOptions } from './run-options.js';
+import { lastCheckpoint, type RunOptions } from './run-options.js';
 import { CONFIG_FILE, initialFactors, type InitConfig } from './train-run.js';
 
 /** Everything one flow run depends on: saved as config.json and in summary.json. */
@@ -153,16 +153,7 @@ export function runFlow(config: FlowRunConfig, runDir: string, options: FlowRunO
 export function continueFlow(config: FlowRunConfig, runDir: string, options: FlowRunOptions = {}): FlowRunOutcome {
   const t0 = performance.now();
   const p = prepare(config, options.backend ?? defaultBackend(), options.problem);
-  const rd = openRunDir(runDir, { resume: true });
-  let ck: ReturnType<typeof rd.readCheckpoint>;
-  try {
-    ck = rd.readCheckpoint();
-  } catch (e) {
-    if (!(options.restartOnBadCheckpoint && e instanceof FileError)) throw e;
-    ck = null;
-  } finally {
-    rd.close();
-  }
+  const ck = lastCheckpoint(runDir, options.restartOnBadCheckpoint === true);
   const checkpoint = ck ? readFlowCheckpoint(ck.arrays, ck.meta, path.join(runDir, 'checkpoint.json')) : undefined;
   if (checkpoint && p.config.flow.maxSteps < checkpoint.base.accepted + checkpoint.base.rejected) {
     throw new RangeError(`--max-steps: ${p.config.flow.maxSteps} is below the ${checkpoint.base.accepted + checkpoint.base.rejected} steps already taken`);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Backend } from '../linalg/backend.js';
 import { type Mat, zeros } from '../linalg/mat.js';
 import { backend as defaultBackend } from '../linalg/select.js';
-import { FileError, FormatError } from '../io/errors.js';
+import { FormatError } from '../io/errors.js';
 
 import { matFromNd } from '../io/npz.js';
 import type { NdArray } from '../io/npy.js';
@@ -17,7 +17,7 @@ import { problemFromNd } from '../problems/file.js';
 import type { Problem } from '../problems/problem.js';
 import { Random } from '../rng/random.js';
 import { resolveTrainConfig, train, type HistoryRecord, type ResolvedTrainConfig, type TrainConfig, type TrainStatus } from '../train/loop.js';
-import type { RunOptions } from './run-options.js';
+import { lastCheckpoint, type RunOptions } from './run-options.js';
 import { deserializeTrainState, serializeTrainState, type TrainState } from '../train/state.js';
 
 /** How the initial point is chosen: InitSpec, with a factor file named by path. */
@@ -224,18 +224,7 @@ export function resumeTraining(runDir: string, overrides: { maxIters?: number } 
 export function continueTraining(config: TrainRunConfig, runDir: string, options: TrainRunOptions = {}): TrainRunOutcome {
   const t0 = performance.now();
   const p = prepare(config, options.backend ?? defaultBackend(), options.problem);
-  const rd = openRunDir(runDir, { resume: true });
-  let ck: ReturnType<typeof rd.readCheckpoint>;
-  try {
-    ck = rd.readCheckpoint();
-  } catch (e) {
-    // A process killed between the two files of a checkpoint leaves a pair that does not
-    // match. A sweep then starts the run over: same config, same seeds, same result.
-    if (!(options.restartOnBadCheckpoint && e instanceof FileError)) throw e;
-    ck = null;
-  } finally {
-    rd.close();
-  }
+  const ck = lastCheckpoint(runDir, options.restartOnBadCheckpoint === true);
   let state: TrainState | undefined;
   let params: Mat[];
   if (ck) {
