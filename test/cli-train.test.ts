@@ -74,6 +74,16 @@ describe('implab train', () => {
     const hist = (d: string) => fs.readFileSync(path.join(TMP, d, 'history.jsonl'), 'utf8');
     expect(hist('resumed')).toBe(hist('straight'));
     oneLineError(implab(['train', '--resume', 'resumed', '--lr', '5']), '--resume: continues with the run\'s saved configuration');
+    // Flags that have defaults are refused too when given (they used to be ignored silently).
+    for (const flag of [['--optimizer', 'adam'], ['--loss', 'half-sse'], ['--log-every', '7'], ['--seed', '3']]) {
+      oneLineError(implab(['train', '--resume', 'resumed', ...flag]), `--resume: continues with the run's saved configuration; only --max-iters may change (got ${flag[0]})`);
+    }
+    // The extension is recorded: a plain resume afterwards goes on from 300 steps (nothing to do), not back to 130.
+    expect(JSON.parse(fs.readFileSync(path.join(TMP, 'resumed', 'config.json'), 'utf8')).train.maxIters).toBe(300);
+    const again = implab(['train', '--resume', 'resumed', '--quiet']);
+    expect(again.stderr).toBe('');
+    expect(again.code).toBe(0);
+    expect(hist('resumed')).toBe(hist('straight'));
   });
 
   it('a diverging run stops with status diverged and the step, never a silent NaN', () => {

@@ -228,12 +228,13 @@ export function registerTrain(program: Command): void {
     .option('--resume <dir>', 'continue the run in this directory from its last checkpoint (optionally with a larger --max-iters)')
     .option('--force', 'replace the run files in an existing --out directory')
     .option('--quiet', 'no progress lines')
-    .action(async (o: TrainOptions) => {
+    .action(async (o: TrainOptions, cmd: Command) => {
       let job: TrainJob;
       if (o.resume !== undefined) {
-        const given = Object.keys(o).filter((k) => !['resume', 'maxIters', 'quiet', 'optimizer', 'loss', 'logEvery', 'logSingular', 'seed'].includes(k));
-        if (given.length > 0 || o.out !== undefined) {
-          throw new Error(`--resume: continues with the run's saved configuration; only --max-iters may change (got --${given[0] ?? 'out'})`);
+        // Flags given on the command line, defaults aside: `--resume D --lr 5` must not be ignored silently.
+        const given = Object.keys(o).filter((k) => !['resume', 'maxIters', 'quiet'].includes(k) && cmd.getOptionValueSource(k) !== 'default');
+        if (given.length > 0) {
+          throw new Error(`--resume: continues with the run's saved configuration; only --max-iters may change (got --${given[0].replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())})`);
         }
         job = { kind: 'resume', dir: o.resume, ...(o.maxIters !== undefined ? { maxIters: o.maxIters } : {}) };
       } else {

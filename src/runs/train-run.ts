@@ -135,7 +135,8 @@ function execute(p: Prepared, runDir: string, state: TrainState | undefined, par
   const rd = openRunDir(runDir, { force: options.force, resume });
   try {
     if (resume) rd.truncateHistory(state?.step ?? 0);
-    else atomicWriteFile(path.join(runDir, CONFIG_FILE), new TextEncoder().encode(toJsonText(options.savedConfig ?? config, 2)));
+    // Also on resume: a run extended with a larger maxIters records it, so that the next plain resume goes on from there.
+    atomicWriteFile(path.join(runDir, CONFIG_FILE), new TextEncoder().encode(toJsonText(options.savedConfig ?? config, 2)));
     const checkpoint = (s: TrainState): void => {
       const { arrays, meta } = serializeTrainState(s, { names: model.factorNames, optimizerName: optimizer.name });
       rd.writeCheckpoint(arrays, meta);
