@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { FLOW_SOLVERS, type FlowRecord, type FlowSettings } from '../flow/follow.js';
 import type { LossKind } from '../models/model.js';
 import type { FlowRunConfig, FlowRunOutcome } from '../runs/flow-run.js';
-import { choice, nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber } from './options.js';
+import { choice, nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber, refuseOnResume } from './options.js';
 import { addModelAndInitOptions, initConfig, modelSpec, need, runJobInterruptibly, type InitOptions, type ModelOptions } from './train.js';
 import type { TrainJob } from './train-worker.js';
 
@@ -108,11 +108,7 @@ export function registerFlow(program: Command): void {
     .action(async (o: FlowOptions, cmd: Command) => {
       let job: TrainJob;
       if (o.resume !== undefined) {
-        // Flags given on the command line (not defaults: --method dop853 with --resume must not be ignored silently).
-        const given = Object.keys(o).filter((k) => !['resume', 'tMax', 'maxSteps', 'quiet'].includes(k) && cmd.getOptionValueSource(k) !== 'default');
-        if (given.length > 0) {
-          throw new Error(`--resume: continues with the run's saved configuration; only --t-max and --max-steps may change (got --${given[0].replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())})`);
-        }
+        refuseOnResume(o, cmd, ['tMax', 'maxSteps'], '--t-max and --max-steps');
         job = { kind: 'flow-resume', dir: o.resume, ...(o.tMax !== undefined ? { tMax: o.tMax } : {}), ...(o.maxSteps !== undefined ? { maxSteps: o.maxSteps } : {}) };
       } else {
         job = { kind: 'flow', config: flowConfigFromOptions(o), out: need(o.out, '--out', '(the run directory to write)'), force: o.force === true };

@@ -81,3 +81,18 @@ export function positiveIntList(option: string) {
     return values;
   };
 }
+
+/**
+ * With `--resume`, the run's saved configuration is used: a flag given on the command line
+ * (defaults aside) other than `allowed` is an error, never ignored silently.
+ *
+ * @throws Error `--resume: continues with the run's saved configuration; only --max-iters may change (got --lr)`.
+ * @example
+ * refuseOnResume(o, cmd, ['maxIters'], '--max-iters');
+ */
+export function refuseOnResume(options: object, command: { getOptionValueSource(key: string): string | undefined }, allowed: readonly string[], allowedText: string): void {
+  const given = Object.keys(options).filter((k) => !['resume', 'quiet', ...allowed].includes(k) && command.getOptionValueSource(k) !== 'default');
+  if (given.length > 0) {
+    throw new Error(`--resume: continues with the run's saved configuration; only ${allowedText} may change (got --${given[0].replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())})`);
+  }
+}

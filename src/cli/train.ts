@@ -9,7 +9,7 @@ import type { LossKind, ModelSpec } from '../models/model.js';
 import type { OptimizerSpec } from '../optim/create.js';
 import type { HistoryRecord } from '../train/loop.js';
 import {
-  choice, nonNegativeInt, nonNegativeNumber, positiveInt, positiveIntList, positiveNumber, unitInterval,
+  choice, nonNegativeInt, nonNegativeNumber, positiveInt, positiveIntList, positiveNumber, refuseOnResume, unitInterval,
 } from './options.js';
 
 const MODELS = ['deep', 'psd', 'asymmetric', 'udu'] as const;
@@ -231,11 +231,7 @@ export function registerTrain(program: Command): void {
     .action(async (o: TrainOptions, cmd: Command) => {
       let job: TrainJob;
       if (o.resume !== undefined) {
-        // Flags given on the command line, defaults aside: `--resume D --lr 5` must not be ignored silently.
-        const given = Object.keys(o).filter((k) => !['resume', 'maxIters', 'quiet'].includes(k) && cmd.getOptionValueSource(k) !== 'default');
-        if (given.length > 0) {
-          throw new Error(`--resume: continues with the run's saved configuration; only --max-iters may change (got --${given[0].replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())})`);
-        }
+        refuseOnResume(o, cmd, ['maxIters'], '--max-iters');
         job = { kind: 'resume', dir: o.resume, ...(o.maxIters !== undefined ? { maxIters: o.maxIters } : {}) };
       } else {
         job = { kind: 'run', config: trainConfigFromOptions(o), out: need(o.out, '--out', '(the run directory to write)'), force: o.force === true };
