@@ -9,7 +9,7 @@ import { FLOW_SOLVERS, type FlowRecord, type FlowSettings } from '../flow/follow
 import type { LossKind } from '../models/model.js';
 import type { FlowRunConfig, FlowRunOutcome } from '../runs/flow-run.js';
 import { choice, nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber, refuseOnResume } from './options.js';
-import { addModelAndInitOptions, initConfig, modelSpec, need, runJobInterruptibly, type InitOptions, type ModelOptions } from './train.js';
+import { addModelAndInitOptions, addRunDirOptions, initConfig, modelSpec, need, runJobInterruptibly, type InitOptions, type ModelOptions } from './train.js';
 import type { TrainJob } from './train-worker.js';
 
 const MODELS = ['deep', 'psd', 'asymmetric'] as const;
@@ -99,12 +99,8 @@ export function registerFlow(program: Command): void {
     .option('--log-from <t>', 'first logged time after 0 (default 1e-2)', positiveNumber('--log-from'))
     .option('--log-singular <k>', 'number of top singular values to log (default 10)', nonNegativeInt('--log-singular'))
     .option('--log-matrix', 'record the end-to-end matrix W in every history line (n1 n2 <= 64)')
-    .option('--checkpoint-every <k>', 'write a resumable checkpoint every k accepted steps', positiveInt('--checkpoint-every'))
-    .option('--seed <s>', 'seed of the initialization', nonNegativeInt('--seed'), 0)
-    .option('--out <dir>', 'run directory to write')
-    .option('--resume <dir>', 'continue the run in this directory from its checkpoint (optionally with a larger --t-max or --max-steps)')
-    .option('--force', 'replace the run files in an existing --out directory')
-    .option('--quiet', 'no progress lines')
+    .option('--checkpoint-every <k>', 'write a resumable checkpoint every k accepted steps', positiveInt('--checkpoint-every'));
+  addRunDirOptions(command, '--t-max or --max-steps')
     .action(async (o: FlowOptions, cmd: Command) => {
       let job: TrainJob;
       if (o.resume !== undefined) {

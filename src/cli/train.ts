@@ -197,6 +197,19 @@ export function addModelAndInitOptions(command: Command, models: readonly string
     .option('--init-rank <r>', 'rank of the svd start', positiveInt('--init-rank'));
 }
 
+/**
+ * The run-directory flags of `train` and `flow`: --seed, --out, --resume (continuing with a
+ * larger `extend`), --force, --quiet.
+ */
+export function addRunDirOptions(command: Command, extend: string): Command {
+  return command
+    .option('--seed <s>', 'seed of the initialization', nonNegativeInt('--seed'), 0)
+    .option('--out <dir>', 'run directory to write')
+    .option('--resume <dir>', `continue the run in this directory from its last checkpoint (optionally with a larger ${extend})`)
+    .option('--force', 'replace the run files in an existing --out directory')
+    .option('--quiet', 'no progress lines');
+}
+
 export function registerTrain(program: Command): void {
   const command = program
     .command('train')
@@ -222,12 +235,8 @@ export function registerTrain(program: Command): void {
     .option('--log-per-loss-decade <d>', 'also log at the first step below each of 10^(-j/d): d records per decade of loss', positiveInt('--log-per-loss-decade'))
     .option('--log-matrix', 'record the end-to-end matrix W in every history line (n1 n2 <= 64)')
     .option('--log-singular <k>', 'number of top singular values to log', positiveInt('--log-singular'), 10)
-    .option('--checkpoint-every <k>', 'write a resumable checkpoint every k steps', positiveInt('--checkpoint-every'))
-    .option('--seed <s>', 'seed of the initialization', nonNegativeInt('--seed'), 0)
-    .option('--out <dir>', 'run directory to write')
-    .option('--resume <dir>', 'continue the run in this directory from its last checkpoint (optionally with a larger --max-iters)')
-    .option('--force', 'replace the run files in an existing --out directory')
-    .option('--quiet', 'no progress lines')
+    .option('--checkpoint-every <k>', 'write a resumable checkpoint every k steps', positiveInt('--checkpoint-every'));
+  addRunDirOptions(command, '--max-iters')
     .action(async (o: TrainOptions, cmd: Command) => {
       let job: TrainJob;
       if (o.resume !== undefined) {
